@@ -1,0 +1,1 @@
+"""Plumbing shared by every service: no models, no other service's schemas."""

@@ -1,0 +1,80 @@
+"""The parts of every service's `create_app` that are the same in all six."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+from flask_smorest import Api
+
+from .config import Settings, load_settings
+from .db import configure_database
+from .discovery import make_discovery
+from .errors import register_error_handlers
+from .health import add_ready_check, broker_check, database_check, install_health
+from .http import ServiceClient
+from .logging import configure_logging, install_request_logging
+
+
+def create_service_app(
+    import_name: str,
+    *,
+    service_name: str,
+    prefix: str,
+    title: str,
+    config: Mapping[str, str] | None = None,
+    uses_broker: bool = False,
+) -> tuple[Flask, Api]:
+    """A Flask app with settings, problem errors, logging, health, metrics and OpenAPI.
+
+    `config` overrides environment variables (tests pass a database URL this way).
+    The caller registers its own models (`db.init_app`) and blueprints on the result.
+    """
+    environ = {**os.environ, **(config or {})}
+    settings: Settings = load_settings(service_name, environ)
+    configure_logging(service_name, environ.get("WLT_LOG_LEVEL", "INFO"))
+
+    app = Flask(import_name)
+    app.config.update(
+        WLT_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        TESTING=settings.env == "test",
+        API_TITLE=title,
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=prefix,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+        },
+    )
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False
+    configure_database(app, settings)
+    api = Api(app)
+    register_error_handlers(app)
+    install_request_logging(app)
+    install_health(app)
+    app.extensions["wlt_service_client"] = ServiceClient(
+        make_discovery(settings), settings.service_token, timeout_s=settings.http_timeout_s
+    )
+    if uses_broker:
+        add_ready_check(app, "broker", broker_check(settings.kafka_bootstrap))
+    return app, api
+
+
+def finish_service_app(app: Flask, db) -> Flask:
+    """Bind the service's database and make readiness depend on it."""
+    db.init_app(app)
+    add_ready_check(app, "database", database_check(db))
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    """The settings an app was built with."""
+    return app.config["WLT_SETTINGS"]

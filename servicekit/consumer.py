@@ -1,0 +1,210 @@
+"""The consumer loop: apply a poll's events in one transaction, then commit offsets.
+
+Each event id is inserted into `processed_events` in the same transaction as its
+effect, so a replay (a crash before the offset commit, a duplicate from the relay)
+changes nothing. A message that cannot be applied is dead-lettered with its offset
+and skipped; a failure of our own (database away) rewinds and retries the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from prometheus_client import Counter
+from sqlalchemy import Engine, Table, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+APPLIED = Counter("wlt_events_applied_total", "Events applied", ["topic"])
+DUPLICATES = Counter("wlt_events_duplicate_total", "Events skipped as already applied", ["topic"])
+DEAD_LETTERED = Counter("wlt_events_dead_lettered_total", "Events dead-lettered", ["topic"])
+
+
+@dataclass(frozen=True)
+class Event:
+    """One consumed event: where it came from and its decoded body."""
+
+    topic: str  # the contract topic name, without the deployment's prefix
+    partition: int
+    offset: int
+    key: str | None
+    body: dict[str, Any]
+
+    @property
+    def event_id(self) -> str:
+        """The producer's id for this event."""
+        return self.body["eventId"]
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler's validation for an event that can never be applied."""
+
+
+# A handler applies fresh events of one topic in the caller's transaction and returns
+# the events it refused (each with a reason) for the dead-letter table.
+Handler = Callable[[Session, list[Event]], list[tuple[Event, str]]]
+
+
+def consumer_config(bootstrap: str, group_id: str, **overrides: Any) -> dict[str, Any]:
+    """A consumer that commits by hand, after the database commit."""
+    config = {
+        "bootstrap.servers": bootstrap,
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "session.timeout.ms": 10000,
+        "heartbeat.interval.ms": 1000,
+        "fetch.wait.max.ms": 50,
+        "max.partition.fetch.bytes": 4 * 1024 * 1024,
+    }
+    config.update(overrides)
+    return config
+
+
+class EventConsumer:
+    """Runs handlers for a set of topics with exactly-once effect."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        consumer: Consumer,
+        handlers: dict[str, Handler],
+        *,
+        processed: Table,
+        dead_letters: Table,
+        topic_prefix: str = "",
+        batch_size: int = 1000,
+        poll_timeout_s: float = 0.2,
+    ):
+        self._engine = engine
+        self._consumer = consumer
+        self._handlers = handlers
+        self._processed = processed
+        self._dead = dead_letters
+        self._prefix = topic_prefix
+        self._batch = batch_size
+        self._poll_timeout = poll_timeout_s
+        consumer.subscribe([topic_prefix + name for name in handlers])
+
+    def _decode(self, msg: Message) -> Event | str:
+        topic = msg.topic()[len(self._prefix) :]
+        try:
+            body = json.loads(msg.value() or b"")
+        except (ValueError, UnicodeDecodeError):
+            return "value is not JSON"
+        if not isinstance(body, dict) or not isinstance(body.get("eventId"), str):
+            return "value is not an object with a string eventId"
+        if not 0 < len(body["eventId"]) <= 64:
+            return "eventId is empty or too long"
+        key = msg.key().decode(errors="replace") if msg.key() is not None else None
+        return Event(topic, msg.partition(), msg.offset(), key, body)
+
+    def process(self, messages: list[Message]) -> None:
+        """Apply one poll's messages in one transaction (raises to have them retried)."""
+        events: list[Event] = []
+        dead: list[dict[str, Any]] = []
+        for msg in messages:
+            decoded = self._decode(msg)
+            if isinstance(decoded, str):
+                dead.append(self._dead_row(msg.topic(), msg.partition(), msg.offset(),
+                                           msg.key(), msg.value(), decoded))
+            else:
+                events.append(decoded)
+        with Session(self._engine) as session, session.begin():
+            fresh = self._claim(session, events)
+            for topic, handler in self._handlers.items():
+                batch = [e for e in fresh if e.topic == topic]
+                if not batch:
+                    continue
+                refused = handler(session, batch) or []
+                refused_ids = {e.event_id for e, _ in refused}
+                for event, reason in refused:
+                    dead.append(self._dead_row(
+                        self._prefix + event.topic, event.partition, event.offset,
+                        event.key, json.dumps(event.body), reason,
+                    ))
+                APPLIED.labels(topic).inc(len(batch) - len(refused_ids))
+            if dead:
+                session.execute(insert(self._dead), dead)
+        for row in dead:
+            log.warning("dead-lettered %s[%s]@%s: %s", row["topic"], row["partition"],
+                        row["offset"], row["reason"])
+            DEAD_LETTERED.labels(row["topic"][len(self._prefix):]).inc()
+
+    def _claim(self, session: Session, events: list[Event]) -> list[Event]:
+        """Record the batch's event ids; keep only those never applied before."""
+        first: dict[str, Event] = {}
+        for event in events:
+            first.setdefault(event.event_id, event)
+        if not first:
+            return []
+        stmt = (
+            pg_insert(self._processed)
+            .values([{"event_id": eid, "topic": e.topic} for eid, e in first.items()])
+            .on_conflict_do_nothing()
+            .returning(self._processed.c.event_id)
+        )
+        claimed = set(session.execute(stmt).scalars())
+        for event in events:
+            if event.event_id not in claimed or first[event.event_id] is not event:
+                DUPLICATES.labels(event.topic).inc()
+        return [e for eid, e in first.items() if eid in claimed]
+
+    @staticmethod
+    def _dead_row(topic, partition, offset, key, value, reason) -> dict[str, Any]:
+        def as_text(v):
+            return v.decode(errors="replace") if isinstance(v, bytes) else v
+
+        return {"topic": topic, "partition": partition, "offset": offset,
+                "key": as_text(key), "value": as_text(value) or "", "reason": reason}
+
+    def _rewind(self, messages: list[Message]) -> None:
+        starts: dict[tuple[str, int], int] = {}
+        for msg in messages:
+            tp = (msg.topic(), msg.partition())
+            starts[tp] = min(starts.get(tp, msg.offset()), msg.offset())
+        for (topic, partition), offset in starts.items():
+            self._consumer.seek(TopicPartition(topic, partition, offset))
+
+    def poll_once(self) -> int:
+        """One poll, applied and committed; returns the number of messages handled."""
+        polled = self._consumer.consume(self._batch, self._poll_timeout)
+        messages = []
+        for msg in polled:
+            err = msg.error()
+            if err is None:
+                messages.append(msg)
+            elif err.code() != KafkaError._PARTITION_EOF:
+                log.warning("consumer error: %s", err)
+        if not messages:
+            return 0
+        try:
+            self.process(messages)
+        except Exception:
+            self._rewind(messages)
+            raise
+        self._consumer.commit(asynchronous=False)
+        return len(messages)
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until `stop` is set; back off and retry the same batch on failures."""
+        backoff = 0.2
+        try:
+            while not stop.is_set():
+                try:
+                    self.poll_once()
+                    backoff = 0.2
+                except Exception as exc:  # noqa: BLE001 - the loop must outlive any outage
+                    log.warning("consumer batch failed, retrying in %.1fs: %s", backoff, exc)
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            self._consumer.close()

@@ -1,0 +1,156 @@
+"""RFC 9457 problem documents for every error, and the domain errors services raise.
+
+Service logic raises `NotFound`, `Conflict`, ... and never builds HTTP answers; the one
+table below maps them to statuses, so every error a client sees has the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_TYPE_BASE = "https://watchlist-tracker.example/problems/"
+
+
+class DomainError(Exception):
+    """A failure the client can understand; subclasses fix the HTTP status."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(
+        self, detail: str = "", *, errors: dict[str, list[str]] | None = None, **extra: Any
+    ):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors
+        self.extra = extra
+
+
+class Unauthorized(DomainError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(DomainError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(DomainError):
+    status, title = 404, "Not found"
+
+
+class Conflict(DomainError):
+    status, title = 409, "Conflict"
+
+
+class Unprocessable(DomainError):
+    status, title = 422, "Validation failed"
+
+
+class TooManyRequests(DomainError):
+    status, title = 429, "Too many requests"
+
+
+class ServiceUnavailable(DomainError):
+    status, title = 503, "Service unavailable"
+
+
+def _slug(title: str) -> str:
+    return title.lower().replace(" ", "-")
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """Build an `application/problem+json` response."""
+    body: dict[str, Any] = {
+        "type": _TYPE_BASE + _slug(title),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path if request else None,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_messages(messages: Any) -> dict[str, list[str]]:
+    """webargs nests messages by location (`json`, `query`); clients want field names."""
+    if not isinstance(messages, dict):
+        return {"body": [str(messages)]}
+    if set(messages) <= {"json", "query", "path", "headers", "form", "files"}:
+        merged: dict[str, Any] = {}
+        for part in messages.values():
+            merged.update(part if isinstance(part, dict) else {"body": part})
+        messages = merged
+    flat: dict[str, list[str]] = {}
+    for name, value in messages.items():
+        field = "body" if name == "_schema" else str(name)
+        if isinstance(value, dict):
+            for sub, sub_msgs in _flatten_messages(value).items():
+                flat[f"{field}.{sub}"] = sub_msgs
+        elif isinstance(value, list):
+            flat[field] = [str(v) for v in value]
+        else:
+            flat[field] = [str(value)]
+    return flat
+
+
+def _handle_http(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages")
+    if status == 400 and messages and "Invalid JSON body." in str(messages):
+        return problem(400, "Malformed JSON", "The request body is not valid JSON.")
+    if status == 422 and messages is not None:
+        return problem(
+            422,
+            "Validation failed",
+            "The request has invalid fields.",
+            errors=_flatten_messages(messages),
+        )
+    if status == 413:
+        return problem(413, "Payload too large", "The request body is over the size limit.")
+    headers = {}
+    if status == 405 and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    title = exc.name or "Error"
+    detail = exc.description if status != 500 else "An unexpected error occurred."
+    return problem(status, title, detail or title, headers=headers)
+
+
+def _handle_domain(exc: DomainError) -> Response:
+    headers = {}
+    extra = dict(exc.extra)
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra.pop("retry_after"))
+    return problem(exc.status, exc.title, exc.detail, errors=exc.errors, headers=headers, **extra)
+
+
+def _handle_unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error")
+    return problem(500, "Internal server error", "An unexpected error occurred.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error of this app with a problem document, never HTML or a trace."""
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,109 @@
+"""`/health/live`, `/health/ready` and `/metrics` on every service's own port."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+
+# A readiness check returns (healthy, details shown to the operator).
+ReadyCheck = Callable[[], tuple[bool, Any]]
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health/live")
+def live() -> Response:
+    """The process is up and serving."""
+    return jsonify(status="ok")
+
+
+@bp.get("/health/ready")
+def ready() -> tuple[Response, int]:
+    """Every dependency this service needs answers."""
+    checks: dict[str, Any] = {}
+    healthy = True
+    for name, check in current_app.extensions["wlt_ready_checks"].items():
+        try:
+            ok, details = check()
+        except Exception as exc:  # noqa: BLE001 - a failing check is an answer, not a crash
+            ok, details = False, exc.__class__.__name__
+        checks[name] = {"ok": ok, "details": details}
+        healthy = healthy and ok
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    return jsonify(body), 200 if healthy else 503
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus text format, summed over every process of the service."""
+    registry = current_app.extensions["wlt_metrics_registry"]
+    output = generate_latest(registry)
+    if registry is not REGISTRY and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        output += generate_latest(REGISTRY)
+    return Response(output, mimetype=CONTENT_TYPE_LATEST)
+
+
+def database_check(db) -> ReadyCheck:
+    """Ready when `SELECT 1` answers."""
+
+    def check() -> tuple[bool, Any]:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True, "ok"
+
+    return check
+
+
+def broker_check(bootstrap: str, ttl_s: float = 5.0) -> ReadyCheck:
+    """Ready when the broker answers a metadata request (cached a few seconds)."""
+    state: dict[str, Any] = {"at": 0.0, "result": (False, "not checked")}
+
+    def check() -> tuple[bool, Any]:
+        if not bootstrap:
+            return True, "disabled: no broker configured, events wait in the outbox"
+        now = time.monotonic()
+        if now - state["at"] > ttl_s:
+            from confluent_kafka.admin import AdminClient
+
+            try:
+                AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=1)
+                state["result"] = (True, "ok")
+            except Exception as exc:  # noqa: BLE001
+                state["result"] = (False, f"unreachable: {exc.__class__.__name__}")
+            state["at"] = now
+        return state["result"]
+
+    return check
+
+
+def install_health(app: Flask) -> None:
+    """Register the health and metrics routes and HTTP request metrics."""
+    app.extensions.setdefault("wlt_ready_checks", {})
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        from prometheus_client import multiprocess
+        from prometheus_flask_exporter.multiprocess import MultiprocessPrometheusMetrics
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        MultiprocessPrometheusMetrics(app, path=None, excluded_paths=["/health", "/metrics"])
+    else:
+        from prometheus_flask_exporter import PrometheusMetrics
+
+        registry = CollectorRegistry()
+        PrometheusMetrics(
+            app, path=None, registry=registry, excluded_paths=["/health", "/metrics"]
+        )
+    app.extensions["wlt_metrics_registry"] = registry
+    app.register_blueprint(bp)
+
+
+def add_ready_check(app: Flask, name: str, check: ReadyCheck) -> None:
+    """Make readiness depend on one more check."""
+    app.extensions.setdefault("wlt_ready_checks", {})[name] = check
