@@ -114,8 +114,11 @@ class EventConsumer:
         for msg in messages:
             decoded = self._decode(msg)
             if isinstance(decoded, str):
-                dead.append(self._dead_row(msg.topic(), msg.partition(), msg.offset(),
-                                           msg.key(), msg.value(), decoded))
+                dead.append(
+                    self._dead_row(
+                        msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(), decoded
+                    )
+                )
             else:
                 events.append(decoded)
         with Session(self._engine) as session, session.begin():
@@ -127,17 +130,28 @@ class EventConsumer:
                 refused = handler(session, batch) or []
                 refused_ids = {e.event_id for e, _ in refused}
                 for event, reason in refused:
-                    dead.append(self._dead_row(
-                        self._prefix + event.topic, event.partition, event.offset,
-                        event.key, json.dumps(event.body), reason,
-                    ))
+                    dead.append(
+                        self._dead_row(
+                            self._prefix + event.topic,
+                            event.partition,
+                            event.offset,
+                            event.key,
+                            json.dumps(event.body),
+                            reason,
+                        )
+                    )
                 APPLIED.labels(topic).inc(len(batch) - len(refused_ids))
             if dead:
                 session.execute(insert(self._dead), dead)
         for row in dead:
-            log.warning("dead-lettered %s[%s]@%s: %s", row["topic"], row["partition"],
-                        row["offset"], row["reason"])
-            DEAD_LETTERED.labels(row["topic"][len(self._prefix):]).inc()
+            log.warning(
+                "dead-lettered %s[%s]@%s: %s",
+                row["topic"],
+                row["partition"],
+                row["offset"],
+                row["reason"],
+            )
+            DEAD_LETTERED.labels(row["topic"][len(self._prefix) :]).inc()
 
     def _claim(self, session: Session, events: list[Event]) -> list[Event]:
         """Record the batch's event ids; keep only those never applied before."""
@@ -163,8 +177,14 @@ class EventConsumer:
         def as_text(v):
             return v.decode(errors="replace") if isinstance(v, bytes) else v
 
-        return {"topic": topic, "partition": partition, "offset": offset,
-                "key": as_text(key), "value": as_text(value) or "", "reason": reason}
+        return {
+            "topic": topic,
+            "partition": partition,
+            "offset": offset,
+            "key": as_text(key),
+            "value": as_text(value) or "",
+            "reason": reason,
+        }
 
     def _rewind(self, messages: list[Message]) -> None:
         starts: dict[tuple[str, int], int] = {}

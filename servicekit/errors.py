@@ -53,6 +53,11 @@ class Unprocessable(DomainError):
     status, title = 422, "Validation failed"
 
 
+def invalid(field: str, message: str) -> Unprocessable:
+    """A 422 naming one field, for checks a schema cannot express."""
+    return Unprocessable(message, errors={field: [message]})
+
+
 class TooManyRequests(DomainError):
     status, title = 429, "Too many requests"
 

@@ -40,9 +40,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("sent_at", DateTime(timezone=True)),
         Column("attempts", BigInteger, nullable=False, server_default=text("0")),
     )
-    Index(
-        "ix_outbox_unsent", table.c.id, postgresql_where=table.c.sent_at.is_(None)
-    )
+    Index("ix_outbox_unsent", table.c.id, postgresql_where=table.c.sent_at.is_(None))
     return table
 
 

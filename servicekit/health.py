@@ -97,9 +97,7 @@ def install_health(app: Flask) -> None:
         from prometheus_flask_exporter import PrometheusMetrics
 
         registry = CollectorRegistry()
-        PrometheusMetrics(
-            app, path=None, registry=registry, excluded_paths=["/health", "/metrics"]
-        )
+        PrometheusMetrics(app, path=None, registry=registry, excluded_paths=["/health", "/metrics"])
     app.extensions["wlt_metrics_registry"] = registry
     app.register_blueprint(bp)
 

@@ -45,9 +45,7 @@ def run_migrations(target_metadata: MetaData) -> None:
         conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
         conn.commit()
         try:
-            context.configure(
-                connection=conn, target_metadata=target_metadata, compare_type=True
-            )
+            context.configure(connection=conn, target_metadata=target_metadata, compare_type=True)
             with context.begin_transaction():
                 context.run_migrations()
             conn.commit()

@@ -95,9 +95,7 @@ class OutboxRelay:
                 self._produce(row, report(row.id))
             self._producer.flush(15)
             if delivered:
-                conn.execute(
-                    update(ob).where(ob.c.id.in_(delivered)).values(sent_at=func.now())
-                )
+                conn.execute(update(ob).where(ob.c.id.in_(delivered)).values(sent_at=func.now()))
                 topics = {row.id: row.topic for row in rows}
                 for row_id in delivered:
                     PUBLISHED.labels(topics[row_id]).inc()
@@ -114,7 +112,9 @@ class OutboxRelay:
         while True:
             try:
                 self._producer.produce(
-                    self._prefix + row.topic, key=row.key.encode(), value=value,
+                    self._prefix + row.topic,
+                    key=row.key.encode(),
+                    value=value,
                     on_delivery=on_delivery,
                 )
                 return

@@ -53,7 +53,11 @@ def run_worker(
         assert processed is not None and dead_letters is not None and group_id
         consumer = Consumer(consumer_config(settings.kafka_bootstrap, group_id))
         loop = EventConsumer(
-            engine, consumer, handlers, processed=processed, dead_letters=dead_letters,
+            engine,
+            consumer,
+            handlers,
+            processed=processed,
+            dead_letters=dead_letters,
             topic_prefix=settings.topic_prefix,
         )
         threads.append(threading.Thread(target=loop.run, args=(stop,), name="consumer"))

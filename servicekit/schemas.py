@@ -1,0 +1,68 @@
+"""Schema pieces every service's API uses: UTC times with `Z`, pagination, cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from .errors import Unprocessable
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 in UTC ending in `Z`, as the contract writes times."""
+
+    def _serialize(self, value: datetime | None, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        text = value.astimezone(UTC).isoformat(timespec="milliseconds")
+        return text.replace("+00:00", "Z")
+
+
+class PageArgs(Schema):
+    """`?limit=` (1..200, default 50) and `?cursor=`."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=512))
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor for the position after `values` (the last item's sort key)."""
+    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, length: int) -> list[Any]:
+    """The sort key inside a cursor; 422 for anything this API did not hand out."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != length:
+        raise Unprocessable("The cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
+    return values
+
+
+def comma_separated(value: str, *, max_items: int, field: str) -> list[str]:
+    """Split `?ids=a,b,c`; 422 when empty or over `max_items`."""
+    items = [part.strip() for part in value.split(",") if part.strip()]
+    if not items:
+        raise Unprocessable(f"{field} is empty.", errors={field: ["Give at least one id."]})
+    if len(items) > max_items:
+        raise Unprocessable(
+            f"At most {max_items} ids.", errors={field: [f"At most {max_items} ids."]}
+        )
+    return list(dict.fromkeys(items))
