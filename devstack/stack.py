@@ -1,0 +1,426 @@
+"""The whole system on one machine: PostgreSQL, Kafka, migrations, services, workers, Traefik.
+
+stack = LocalStack(var_dir=tmp, port_base=free_port_block(90))
+stack.start()                       # blocks until every step is ready
+stack.env_for("user")               # the environment user-service runs with
+stack.process("user-service").kill()  # the supervisor restarts it with backoff
+stack.stop()                        # reverse order, nothing left behind
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from devstack import devsecrets
+from devstack.kafka import (
+    TOPICS,
+    KafkaBroker,
+    broker_answers,
+    create_topics,
+    java_binary,
+    libs_present,
+)
+from devstack.postgres import ExternalPostgres, PostgresServer
+from devstack.services import (
+    DASHBOARD_PORT_OFFSET,
+    DEFAULT_KAFKA_PORT,
+    DEFAULT_PORT_BASE,
+    SERVICES,
+    ServiceSpec,
+)
+from devstack.supervisor import ManagedProcess, Supervisor
+from devstack.traefik import traefik_binary, write_config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_PORT_OFFSET = 432  # 8432 with the default port base
+
+
+class StartupError(RuntimeError):
+    """A step of `LocalStack.start` failed; the message carries the process's log tail."""
+
+
+class LocalStack:
+    """Runs the system under one supervisor; every address is on 127.0.0.1.
+
+    var_dir: where data (var_dir/data), logs (var_dir/log), runtime files
+      (var_dir/run) and the development secrets live; Kafka jars are read from
+      `kafka_libs` (default REPO_ROOT/var/cache/kafka-libs).
+    port_base: gateway port; service ports are port_base + offset, the Traefik
+      dashboard port_base + 80, PostgreSQL (if private) `postgres_port`
+      (default port_base + 432).
+    postgres_url / kafka_bootstrap: an existing server or broker to use instead
+      of starting one; default from WLT_POSTGRES_URL / KAFKA_BOOTSTRAP_SERVERS.
+    strict: raise StartupError when a service fails to become ready (tests);
+      when False, warn and let the supervisor keep retrying (`make run`).
+    """
+
+    def __init__(
+        self,
+        var_dir: Path,
+        *,
+        port_base: int = DEFAULT_PORT_BASE,
+        kafka_port: int = DEFAULT_KAFKA_PORT,
+        kafka_controller_port: int | None = None,
+        postgres_port: int | None = None,
+        services: Sequence[ServiceSpec] = SERVICES,
+        with_traefik: bool = True,
+        with_workers: bool = True,
+        postgres_url: str | None = None,
+        kafka_bootstrap: str | None = None,
+        kafka_libs: Path | None = None,
+        topic_prefix: str | None = None,
+        gunicorn_workers: int = 2,
+        ready_timeout: float = 60.0,
+        strict: bool = True,
+        log=print,
+    ) -> None:
+        self.var_dir = Path(var_dir).resolve()
+        self.port_base = port_base
+        self.kafka_port = kafka_port
+        self.kafka_controller_port = kafka_controller_port or kafka_port + 1
+        self.postgres_port = postgres_port or port_base + POSTGRES_PORT_OFFSET
+        self.services = tuple(services)
+        self.with_traefik = with_traefik
+        self.with_workers = with_workers
+        self.gunicorn_workers = gunicorn_workers
+        self.ready_timeout = ready_timeout
+        self.strict = strict
+        self.log = log
+        self.topic_prefix = (
+            os.environ.get("KAFKA_TOPIC_PREFIX", "") if topic_prefix is None else topic_prefix
+        )
+        self.kafka_libs = (
+            Path(kafka_libs) if kafka_libs else REPO_ROOT / "var" / "cache" / "kafka-libs"
+        )
+        self.log_dir = self.var_dir / "log"
+        self.run_dir = self.var_dir / "run"
+        postgres_url = os.environ.get("WLT_POSTGRES_URL") if postgres_url is None else postgres_url
+        self.postgres: PostgresServer | ExternalPostgres = (
+            ExternalPostgres(postgres_url)
+            if postgres_url
+            else PostgresServer(
+                self.var_dir / "data" / "postgres",
+                self.postgres_port,
+                log_path=self.log_dir / "postgres.log",
+            )
+        )
+        env_bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        self.external_kafka = kafka_bootstrap if kafka_bootstrap is not None else env_bootstrap
+        self.kafka: KafkaBroker | None = None
+        self.supervisor = Supervisor(log=log)
+        self._secrets: dict[str, str] = {}
+        self._started = False
+
+    # -- addresses and environment -----------------------------------------
+
+    @property
+    def gateway_url(self) -> str:
+        """Public entry point (Traefik)."""
+        return f"http://127.0.0.1:{self.port_base}"
+
+    @property
+    def dashboard_port(self) -> int:
+        """Traefik dashboard port."""
+        return self.port_base + DASHBOARD_PORT_OFFSET
+
+    def service_url(self, name: str) -> str:
+        """Direct address of one service, bypassing the gateway."""
+        return f"http://127.0.0.1:{self.port_base + self._spec(name).port_offset}"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        """bootstrap.servers the services get; empty when no broker is available."""
+        if self.external_kafka is not None:
+            return self.external_kafka
+        return self.kafka.bootstrap if self.kafka else ""
+
+    def topic(self, name: str) -> str:
+        """A contract topic name with KAFKA_TOPIC_PREFIX applied."""
+        return f"{self.topic_prefix}{name}"
+
+    def env_for(self, name: str) -> dict[str, str]:
+        """The full environment of service `name`'s processes (web, worker, migrations)."""
+        spec = self._spec(name)
+        self._load_secrets()
+        env = dict(os.environ)
+        env.update(
+            {
+                "WLT_ENV": "development",
+                "WLT_SERVICE_NAME": spec.name,
+                "DATABASE_URL": self.postgres.url(f"wlt_{spec.name}"),
+                "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+                "KAFKA_TOPIC_PREFIX": self.topic_prefix,
+                "DISCOVERY": "static",
+                "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "prom" / spec.name),
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+                ),
+                "PYTHONUNBUFFERED": "1",
+                **self._secrets,
+            }
+        )
+        for other in SERVICES:
+            env[other.env_url_var] = f"http://127.0.0.1:{self.port_base + other.port_offset}"
+        return env
+
+    def process(self, name: str) -> ManagedProcess:
+        """A supervised process: postgres, kafka, traefik, <name>-service, <name>-worker."""
+        return self.supervisor[name]
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> None:
+        """Start every step in order, each blocking until really ready; stop all on failure."""
+        self._started = True
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop everything in reverse order: SIGTERM (SIGINT for PostgreSQL), SIGKILL after 10 s."""
+        if not self._started:
+            return
+        with self._step("stopped everything"):
+            self.supervisor.stop_all()
+        self._started = False
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- steps -------------------------------------------------------------
+
+    def _start(self) -> None:
+        for folder in (self.log_dir, self.run_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._load_secrets()  # its loud line comes first
+        if isinstance(self.postgres, PostgresServer):
+            with self._step(f"postgres ready on 127.0.0.1:{self.postgres.port}"):
+                self.supervisor.add(self.postgres.process)
+                self.postgres.start(self.ready_timeout)
+        else:
+            with self._step("external postgres (WLT_POSTGRES_URL) ready"):
+                self.postgres.start(self.ready_timeout)
+        with self._step("databases ready"):
+            for spec in self.services:
+                self.postgres.create_database(f"wlt_{spec.name}")
+        self._start_kafka()
+        for spec in self.services:
+            self._migrate(spec)
+        self._start_services()
+        if self.with_workers:
+            self._start_workers()
+        if self.with_traefik:
+            self._start_traefik()
+
+    def _start_kafka(self) -> None:
+        if self.external_kafka is not None:
+            if not self.external_kafka:
+                self._warn(
+                    "KAFKA_BOOTSTRAP_SERVERS is empty: no broker, statistics will not update"
+                )
+                return
+            with self._step(f"external kafka {self.external_kafka} answers"):
+                self._wait(lambda: broker_answers(self.external_kafka), "kafka metadata", None)
+        elif not java_binary() or not libs_present(self.kafka_libs):
+            why = (
+                "java is not installed"
+                if not java_binary()
+                else f"no Kafka jars in {self.kafka_libs}"
+            )
+            self._warn(
+                f"NO KAFKA BROKER ({why}): events will not flow and statistics will NOT update"
+            )
+            return
+        else:
+            with self._step(f"kafka ready on {self.kafka_port}"):
+                self.kafka = KafkaBroker(
+                    self.var_dir / "data" / "kafka",
+                    self.kafka_port,
+                    self.kafka_controller_port,
+                    self.kafka_libs,
+                    log_path=self.log_dir / "kafka.log",
+                )
+                self.supervisor.add(self.kafka.process)
+                self.kafka.start(max(self.ready_timeout, 90))
+        with self._step("topics ready"):
+            create_topics(self.kafka_bootstrap, [self.topic(t) for t in TOPICS], partitions=3)
+
+    def _migrate(self, spec: ServiceSpec) -> None:
+        import subprocess
+
+        if not (REPO_ROOT / spec.package / "migrations").is_dir():
+            self._warn(f"{spec.package} has no migrations/ folder yet: skipping its migrations")
+            return
+        log_path = self.log_dir / f"migrate-{spec.name}.log"
+        with self._step(f"migrated {spec.package}"), open(log_path, "ab") as log:
+            result = subprocess.run(
+                [sys.executable, "-m", "servicekit.migrate", spec.package],
+                env=self.env_for(spec.name),
+                cwd=REPO_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=120,
+            )
+        if result.returncode != 0:
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
+            self._fail(
+                f"migrations of {spec.package} failed ({result.returncode}); {log_path}:\n{tail}"
+            )
+
+    def _start_services(self) -> None:
+        started = []
+        with self._step("services ready"):
+            for spec in self.services:
+                if not _module_exists(spec.package, "wsgi"):
+                    self._warn(
+                        f"{spec.package}.wsgi does not exist yet: {spec.name}-service not started"
+                    )
+                    continue
+                prom_dir = self.run_dir / "prom" / spec.name
+                shutil.rmtree(prom_dir, ignore_errors=True)
+                prom_dir.mkdir(parents=True)
+                conf = REPO_ROOT / "servicekit" / "gunicorn_conf.py"
+                port = self.port_base + spec.port_offset
+                argv = [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    *(["-c", str(conf)] if conf.exists() else []),
+                ]
+                argv += [
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(self.gunicorn_workers),
+                    "--threads",
+                    "4",
+                ]
+                argv += ["--worker-class", "gthread", f"{spec.package}.wsgi:app"]
+                process = self._add(f"{spec.name}-service", argv, self.env_for(spec.name))
+                started.append((spec, process))
+            for spec, process in started:
+                url = f"{self.service_url(spec.name)}/health/live"
+                t0 = time.monotonic()
+                ok = self._wait(
+                    lambda url=url: _http_status(url) == 200, f"{process.name} live", process
+                )
+                if ok:
+                    self.log(f"  {process.name} live on {url} ({time.monotonic() - t0:.1f} s)")
+
+    def _start_workers(self) -> None:
+        with self._step("workers started"):
+            for spec in self.services:
+                if not spec.has_worker:
+                    continue
+                if not _module_exists(spec.package, "worker"):
+                    self._warn(
+                        f"{spec.package}.worker does not exist yet: {spec.name}-worker not started"
+                    )
+                    continue
+                self._add(
+                    f"{spec.name}-worker",
+                    [sys.executable, "-m", f"{spec.package}.worker"],
+                    self.env_for(spec.name),
+                )
+
+    def _start_traefik(self) -> None:
+        with self._step(
+            f"traefik ready on {self.gateway_url} (dashboard 127.0.0.1:{self.dashboard_port})"
+        ):
+            config_dir = self.run_dir / "traefik"
+            static, _ = write_config(
+                config_dir,
+                self.services,
+                port_base=self.port_base,
+                dashboard_port=self.dashboard_port,
+                log_dir=self.log_dir,
+            )
+            process = self._add(
+                "traefik", [traefik_binary(), f"--configFile={static}"], dict(os.environ)
+            )
+            prefix = next((s.prefix for s in self.services if s.name == "user"), None) or "/users"
+            url = f"{self.gateway_url}{prefix}/openapi.json"
+            self._wait(lambda: _http_status(url) is not None, "traefik answers", process)
+
+    # -- helpers -----------------------------------------------------------
+
+    def _add(self, name: str, argv: list, env: dict[str, str]) -> ManagedProcess:
+        process = ManagedProcess(
+            name,
+            argv,
+            env=env,
+            cwd=REPO_ROOT,
+            log_path=self.log_dir / f"{name}.log",
+            pid_file=self.run_dir / "pids" / f"{name}.pid",
+        )
+        self.supervisor.add(process)
+        process.start()
+        return process
+
+    def _wait(self, ready, what: str, process: ManagedProcess | None) -> bool:
+        deadline = time.monotonic() + self.ready_timeout
+        while not ready():
+            if time.monotonic() > deadline:
+                tail = process.log_tail() if process else ""
+                where = f" (log {process.log_path})" if process else ""
+                self._fail(f"{what}: not ready after {self.ready_timeout:.0f} s{where}\n{tail}")
+                return False
+            time.sleep(0.2)
+        return True
+
+    def _fail(self, message: str) -> None:
+        if self.strict:
+            raise StartupError(message)
+        self._warn(message)
+
+    def _warn(self, message: str) -> None:
+        self.log(f"WARNING: {message}")
+
+    def _load_secrets(self) -> None:
+        if not self._secrets:
+            self._secrets = devsecrets.load_or_create(
+                self.var_dir / "dev-secrets.env", log=self.log
+            )
+
+    def _spec(self, name: str) -> ServiceSpec:
+        for spec in SERVICES:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"unknown service {name!r}")
+
+    @contextmanager
+    def _step(self, what: str) -> Iterator[None]:
+        t0 = time.monotonic()
+        yield
+        self.log(f"[devstack] {what} ({time.monotonic() - t0:.1f} s)")
+
+
+def _module_exists(package: str, module: str) -> bool:
+    base = REPO_ROOT / package
+    return (base / f"{module}.py").exists() or (base / module / "__init__.py").exists()
+
+
+def _http_status(url: str, timeout: float = 2.0) -> int | None:
+    """HTTP status of a GET, or None if nothing answered."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
