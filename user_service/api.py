@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_smorest import Blueprint as ApiBlueprint
 from webargs.flaskparser import use_args
 
@@ -63,6 +63,15 @@ def put_user(body: dict, user_id: uuid.UUID):
     """Create a profile for a new account (auth service only; idempotent)."""
     profile, created = services.create_profile(user_id=user_id, display_name=body["displayName"])
     return ProfileOut().dump(profile), 201 if created else 200
+
+
+@internal.get("/users")
+@service_credential_required
+def batch_users():
+    """Profiles by `?ids=a,b` (at most 100) for other services' display names."""
+    raw = request.args.get("ids", "")
+    wanted = services.parse_ids(comma_separated(raw, max_items=services.MAX_BATCH, field="ids"))
+    return {"items": ProfileOut(many=True).dump(services.get_many(user_ids=wanted))}
 
 
 @internal.delete("/users/<uuid:user_id>")

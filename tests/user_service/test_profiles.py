@@ -160,3 +160,10 @@ def test_health_and_metrics(client):
     ready = client.get("/health/ready")
     assert ready.status_code == 200 and ready.get_json()["checks"]["database"]["ok"]
     assert b"flask_http_request" in client.get("/metrics").data
+
+
+def test_internal_batch_lookup_needs_service_credential(client):
+    a = create_profile(client, "Batch")
+    assert_problem(client.get(f"/internal/users?ids={a}"), 403)
+    ok = client.get(f"/internal/users?ids={a},{uuid.uuid4()}", headers=service_headers())
+    assert [item["userId"] for item in ok.get_json()["items"]] == [str(a)]

@@ -1,0 +1,24 @@
+"""The user service's worker process: `python -m user_service.worker`."""
+
+from servicekit.topics import USER_DELETED
+from servicekit.worker import run_worker
+
+from . import create_app
+from .events import on_user_deleted
+from .models import db, dead_letters, processed_events
+
+
+def main() -> None:
+    """Consume `user-deleted` until stopped."""
+    run_worker(
+        create_app(),
+        db,
+        handlers={USER_DELETED: on_user_deleted},
+        processed=processed_events,
+        dead_letters=dead_letters,
+        group_id="user-service",
+    )
+
+
+if __name__ == "__main__":
+    main()
