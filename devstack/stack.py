@@ -28,6 +28,7 @@ from devstack.kafka import (
     java_binary,
     libs_present,
 )
+from devstack.ports import POSTGRES_PORT_OFFSET
 from devstack.postgres import ExternalPostgres, PostgresServer
 from devstack.services import (
     DASHBOARD_PORT_OFFSET,
@@ -40,7 +41,6 @@ from devstack.supervisor import ManagedProcess, Supervisor
 from devstack.traefik import traefik_binary, write_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_PORT_OFFSET = 432  # 8432 with the default port base
 
 
 class StartupError(RuntimeError):

@@ -94,6 +94,7 @@ def dynamic_config(
                 "trustForwardHeader": False,
                 "authResponseHeaders": IDENTITY_HEADERS,
                 "authResponseHeadersRegex": "^X-User-",
+                "maxResponseBodySize": 65536,  # /verify answers headers; a body is never needed
             }
         },
         "security-headers": {

@@ -8,7 +8,8 @@ from devstack.supervisor import ManagedProcess, Supervisor
 from tests.infra.conftest import assert_nothing_left
 
 # a parent that spawns a child: stopping must take the child with it
-SHELL_WITH_CHILD = ["sh", "-c", "sleep 300 & echo started; wait"]
+# (the marker is printed as "up" + "1" so the log's banner line, which shows argv, never matches)
+SHELL_WITH_CHILD = ["sh", "-c", "sleep 300 & echo up$((0+1)); wait"]
 
 
 def _wait_for(predicate, timeout: float = 10.0) -> None:
@@ -22,18 +23,20 @@ def test_stop_leaves_no_process_of_the_group(tmp_path):
     process = ManagedProcess("sh", SHELL_WITH_CHILD, log_path=tmp_path / "sh.log")
     process.start()
     pid = process.pid
-    _wait_for(lambda: "started" in process.log_tail())
+    _wait_for(lambda: "up1" in process.log_tail())
     process.stop(timeout=2)
     assert_nothing_left(pid)
 
 
 def test_process_that_ignores_sigterm_is_killed_after_the_timeout(tmp_path):
     process = ManagedProcess(
-        "stubborn", ["sh", "-c", "trap '' TERM; echo ready; sleep 300"], log_path=tmp_path / "s.log"
+        "stubborn",
+        ["sh", "-c", "trap '' TERM; echo up$((0+1)); sleep 300"],
+        log_path=tmp_path / "s.log",
     )
     process.start()
     pid = process.pid
-    _wait_for(lambda: "ready" in process.log_tail())
+    _wait_for(lambda: "up1" in process.log_tail())
     t0 = time.monotonic()
     process.stop(timeout=1)
     assert 0.9 < time.monotonic() - t0 < 5

@@ -1,0 +1,38 @@
+# Watchlist Tracker: one-machine developer and CI entry points.
+#   make run    set up on first use, then run the whole system in the foreground
+#   make test   set up, then run the whole test suite (pytest's exit status is kept)
+PYTHON ?= .venv/bin/python
+PORT_BASE ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint format bench clean traefik-config
+
+setup:
+	python3 devstack/bootstrap.py
+
+run: setup
+	$(PYTHON) -m devstack run --port-base $(PORT_BASE)
+
+# The status file lets .ci/run tell "no tests collected" (5) from a failure.
+test: setup
+	@mkdir -p var
+	@rm -f var/pytest.status
+	$(PYTHON) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > var/pytest.status; exit $$status
+
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+format:
+	$(PYTHON) -m ruff check --fix .
+	$(PYTHON) -m ruff format .
+
+bench: setup
+	@test -f bench/__main__.py || { echo "bench/__main__.py does not exist: no benchmarks to run" >&2; exit 1; }
+	$(PYTHON) -m bench
+
+traefik-config:
+	$(PYTHON) -m devstack traefik-config
+
+clean:
+	rm -rf var/run var/log

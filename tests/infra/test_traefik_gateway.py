@@ -1,0 +1,175 @@
+"""The generated gateway config, loaded by the real Traefik binary in front of stand-in backends.
+
+The stand-in backends are tiny stdlib HTTP servers, not the real services: one plays
+the auth service's /verify, one plays the user service and echoes what reached it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from devstack.ports import STACK_OFFSETS, free_port_base
+from devstack.services import DASHBOARD_PORT_OFFSET, DEFAULT_PORT_BASE, SERVICES, by_name
+from devstack.stack import REPO_ROOT
+from devstack.supervisor import ManagedProcess
+from devstack.traefik import dump, dynamic_config, static_config, traefik_binary, write_config
+
+STAND_IN_USER_ID = "00000000-0000-4000-8000-000000000001"
+
+
+class StandInAuth(BaseHTTPRequestHandler):
+    """Stand-in for the auth service's /verify: every request is user STAND_IN_USER_ID."""
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.send_response(200 if self.path in ("/verify", "/health/ready") else 404)
+        self.send_header("X-User-Id", STAND_IN_USER_ID)
+        self.send_header("X-User-Role", "USER")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class StandInService(BaseHTTPRequestHandler):
+    """Stand-in for a service: answers 200 with the path and headers it received."""
+
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        StandInService.seen.append(self.path)
+        body = json.dumps({"path": self.path, "headers": dict(self.headers.items())}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def _serve(handler, port: int) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory):
+    """Traefik on a free port base, routing to stand-in auth and user backends."""
+    tmp = tmp_path_factory.mktemp("traefik")
+    base = free_port_base(STACK_OFFSETS)
+    backends = [
+        _serve(StandInAuth, base + by_name("auth").port_offset),
+        _serve(StandInService, base + by_name("user").port_offset),
+    ]
+    dashboard = base + DASHBOARD_PORT_OFFSET
+    static, _ = write_config(
+        tmp / "conf", SERVICES, port_base=base, dashboard_port=dashboard, log_dir=tmp
+    )
+    argv = [traefik_binary(), f"--configFile={static}"]
+    traefik = ManagedProcess("traefik", argv, log_path=tmp / "out.log")
+    traefik.start()
+    url = f"http://127.0.0.1:{base}"
+    deadline = time.monotonic() + 30
+    while True:  # the file provider loads after the entrypoints open
+        try:
+            if _get(f"{url}/users/openapi.json")[0] == 200:
+                break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"traefik never routed:\n{traefik.log_tail()}"
+        time.sleep(0.2)
+    yield url, tmp / "traefik.log"
+    traefik.stop()
+    for server in backends:
+        server.shutdown()
+        server.server_close()
+
+
+def test_prefixed_path_reaches_the_service_with_its_full_path(gateway):
+    url, _ = gateway
+    status, headers, body = _get(f"{url}/users/abc?x=1")
+    assert status == 200
+    assert json.loads(body)["path"] == "/users/abc?x=1"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/nowhere", "/", "/usersfoo", "/health/ready", "/metrics"],
+)
+def test_unknown_paths_are_404(gateway, path):
+    url, _ = gateway
+    assert _get(f"{url}{path}")[0] == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/internal/users", "/users/internal/create", "/users/Internal", "/users/abc/INTERNAL/x"],
+)
+def test_internal_paths_are_404_and_never_reach_a_service(gateway, path):
+    url, _ = gateway
+    before = list(StandInService.seen)
+    assert _get(f"{url}{path}")[0] == 404
+    assert StandInService.seen == before
+
+
+@pytest.mark.parametrize("path", ["/users/..%2finternal", "/users/%2e%2e/internal", "/users/a%2Fb"])
+def test_encoded_tricks_do_not_reach_a_service(gateway, path):
+    url, _ = gateway
+    before = list(StandInService.seen)
+    assert _get(f"{url}{path}")[0] in (400, 404)
+    assert StandInService.seen == before
+
+
+def test_identity_headers_come_only_from_the_auth_answer(gateway):
+    url, _ = gateway
+    spoofed = {"X-User-Id": "attacker", "X-User-Role": "ADMIN", "X.User.Role": "ADMIN"}
+    status, _, body = _get(f"{url}/users/me", headers=spoofed)
+    assert status == 200
+    received = {k.lower(): v for k, v in json.loads(body)["headers"].items()}
+    assert received["x-user-id"] == STAND_IN_USER_ID
+    assert received["x-user-role"] == "USER"
+    assert "x.user.role" not in received
+
+
+def test_traefik_logged_no_configuration_error_or_warning(gateway):
+    _, log = gateway
+    complaints = [
+        line for line in log.read_text().splitlines() if " ERR " in line or " WRN " in line
+    ]
+    assert complaints == []
+
+
+def test_checked_in_gateway_config_matches_the_generator():
+    folder = REPO_ROOT / "traefik" / "local"
+    static = static_config(
+        gateway_port=DEFAULT_PORT_BASE,
+        dashboard_port=DEFAULT_PORT_BASE + DASHBOARD_PORT_OFFSET,
+        dynamic_file="traefik/local/dynamic.yml",
+        log_dir="var/log",
+    )
+    assert Path(folder / "traefik.yml").read_text() == dump(static), "run make traefik-config"
+    dynamic = dump(dynamic_config(SERVICES, port_base=DEFAULT_PORT_BASE))
+    assert Path(folder / "dynamic.yml").read_text() == dynamic, "run make traefik-config"
