@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (never assertions): `make bench` runs them all."""

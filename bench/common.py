@@ -1,0 +1,145 @@
+"""What every benchmark shares: a stack to measure, a closed-loop load generator, figures."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shlex
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def command_line() -> str:
+    """The command that produced these figures, to print beside them."""
+    return "python -m " + __import__("__main__").__spec__.name + " " + shlex.join(sys.argv[1:])
+
+
+def stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--base-url` of a running stack; without it the benchmark starts its own."""
+    parser.add_argument("--base-url", help="gateway of a running stack (default: start one)")
+
+
+@contextlib.contextmanager
+def running_stack(base_url: str | None) -> Iterator[tuple[str, object | None]]:
+    """The gateway URL to measure and, when we started it, the LocalStack itself."""
+    if base_url:
+        yield base_url.rstrip("/"), None
+        return
+    from devstack.ports import free_port, free_port_base
+    from devstack.stack import LocalStack
+
+    with tempfile.TemporaryDirectory(prefix="wlt-bench-") as tmp:
+        stack = LocalStack(
+            Path(tmp),
+            port_base=free_port_base(),
+            kafka_port=free_port(),
+            kafka_controller_port=free_port(),
+            topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
+            log=lambda *a, **k: None,
+        )
+        stack.start()
+        try:
+            yield stack.gateway_url, stack
+        finally:
+            stack.stop()
+
+
+def sign_up(gateway: str, name: str = "Bench") -> tuple[str, str]:
+    """A fresh account on the stack: (user id, access token)."""
+    response = requests.post(
+        f"{gateway}/auth/signup",
+        json={
+            "email": f"bench-{uuid.uuid4().hex}@example.com",
+            "password": "benchmark-password",
+            "displayName": name,
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+    body = response.json()
+    return body["userId"], body["accessToken"]
+
+
+@dataclass
+class LoadResult:
+    """Figures of one closed-loop run."""
+
+    label: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        """Completed requests per second."""
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        """Latency percentile in milliseconds."""
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    def line(self) -> str:
+        """One printable row."""
+        return (
+            f"{self.label:<28} {self.rate:>9.0f} req/s  p50 {self.percentile(50):6.2f} ms  "
+            f"p99 {self.percentile(99):6.2f} ms  errors {self.errors}"
+        )
+
+
+def closed_loop(
+    label: str,
+    make_call: Callable[[requests.Session], requests.Response],
+    *,
+    concurrency: int = 8,
+    seconds: float = 10.0,
+    expect: int = 200,
+) -> LoadResult:
+    """`concurrency` threads each calling back-to-back for `seconds` (bounded, stops itself)."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker() -> None:
+        nonlocal errors
+        session = requests.Session()
+        mine, bad = [], 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                ok = make_call(session).status_code == expect
+            except requests.RequestException:
+                ok = False
+            mine.append((time.perf_counter() - started) * 1000)
+            bad += not ok
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return LoadResult(label, len(latencies), errors, time.perf_counter() - began, latencies)
+
+
+def median(values: list[float]) -> float:
+    """Median, for repeated short measurements."""
+    return statistics.median(values) if values else float("nan")
