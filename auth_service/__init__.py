@@ -1,0 +1,40 @@
+"""Auth service: accounts, sign-up and sign-in, access tokens, the gateway's `/verify`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from servicekit.app import create_service_app, finish_service_app
+
+from . import passwords
+from .api import blp
+from .models import db
+from .verify import gateway, quiet_access_log
+
+SERVICE_NAME = "auth"
+PREFIX = "/auth"
+
+
+def create_app(config: Mapping[str, str] | None = None) -> Flask:
+    """Build the auth service's app; `config` overrides environment variables."""
+    app, api = create_service_app(
+        __name__,
+        service_name=SERVICE_NAME,
+        prefix=PREFIX,
+        title="Auth service",
+        config=config,
+        # Only the worker talks to Kafka: a broker outage must not take sign-in
+        # (and with it every gateway request) out of the load balancer.
+        uses_broker=False,
+    )
+    finish_service_app(app, db)
+    api.register_blueprint(blp)
+    app.register_blueprint(gateway)
+    from .cli import register_cli  # late: `python -m auth_service.cli` runs that module
+
+    register_cli(app)
+    quiet_access_log()
+    passwords.warm_up()
+    return app

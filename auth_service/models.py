@@ -1,0 +1,54 @@
+"""The auth service's own tables: accounts, sign-in throttling and the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from servicekit.events import outbox_table
+
+ROLE_USER = "USER"
+ROLE_ADMIN = "ADMIN"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of this service only."""
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class Account(db.Model):
+    """A sign-in identity; its id is also the user's id in every other service."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # The lowercased email: uniqueness is case-insensitive, the address keeps its spelling.
+    email_key: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), server_default=ROLE_USER)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("email_key", name="uq_accounts_email_key"),
+        CheckConstraint(f"role IN ('{ROLE_USER}', '{ROLE_ADMIN}')", name="ck_accounts_role"),
+    )
+
+
+class SigninFailure(db.Model):
+    """Failed sign-ins per key (`email:<lower>` or `client:<address>`) in a fixed window."""
+
+    __tablename__ = "signin_failures"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+outbox = outbox_table(Base.metadata)

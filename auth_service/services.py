@@ -1,0 +1,134 @@
+"""The auth service's rules: accounts, sign-up across two services, sign-in, deletion."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from servicekit.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
+from servicekit.events import add_event, new_event
+from servicekit.http import service_client
+from servicekit.identity import Identity
+from servicekit.topics import USER_DELETED
+
+from . import passwords, throttle
+from .models import ROLE_USER, Account, db, outbox
+
+log = logging.getLogger(__name__)
+
+BAD_CREDENTIALS = "The email or password is incorrect."
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A signed-up account and the display name its profile was given."""
+
+    account: Account
+    display_name: str
+
+
+def _email_taken() -> Conflict:
+    return Conflict("An account with this email already exists.")
+
+
+def sign_up(*, email: str, password: str, display_name: str, role: str = ROLE_USER) -> NewAccount:
+    """Create the account here and its profile in the user service, or neither."""
+    email_key = email.lower()
+    if db.session.scalar(select(Account.id).where(Account.email_key == email_key)):
+        raise _email_taken()
+    # Hash before touching the database: the transaction stays as short as the peer call.
+    password_hash = passwords.hash_password(password)
+    account = Account(
+        id=uuid.uuid4(), email=email, email_key=email_key, password_hash=password_hash, role=role
+    )
+    db.session.add(account)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise _email_taken() from None
+    try:
+        profile_name = _create_profile(account.id, display_name)
+    except ServiceUnavailable:
+        db.session.rollback()
+        raise
+    try:
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        _delete_profile(account.id)
+        if isinstance(exc, IntegrityError):
+            raise _email_taken() from None
+        raise
+    return NewAccount(account, profile_name)
+
+
+def _create_profile(user_id: uuid.UUID, display_name: str) -> str:
+    """PUT the profile (idempotent, so a retried call is harmless); its stored name."""
+    response = service_client().put(
+        "user", f"/internal/users/{user_id}", json={"displayName": display_name}
+    )
+    if response.status_code not in (200, 201):
+        log.warning("user service refused a profile: %s", response.status_code)
+        raise ServiceUnavailable("The user service could not create the profile.")
+    try:
+        return str(response.json()["displayName"])
+    except (ValueError, KeyError, TypeError):
+        return display_name.strip()
+
+
+def _delete_profile(user_id: uuid.UUID) -> None:
+    """Undo a profile whose account could not be committed."""
+    try:
+        response = service_client().delete("user", f"/internal/users/{user_id}")
+        if response.status_code in (200, 204, 404):
+            return
+        log.error("compensating profile delete answered %s", response.status_code)
+    except ServiceUnavailable:
+        log.error("compensating profile delete failed: orphan profile %s", user_id)
+
+
+def sign_in(*, email: str, password: str, client: str) -> Account:
+    """The account these credentials open; 401 alike for every failure, 429 when throttled."""
+    throttle.check(email=email, client=client)
+    account = db.session.scalar(select(Account).where(Account.email_key == email.lower()))
+    if not passwords.verify_password(account.password_hash if account else None, password):
+        throttle.record_failure(email=email, client=client)
+        db.session.commit()
+        raise Unauthorized(BAD_CREDENTIALS)
+    throttle.clear_email(email=email)
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash_password(password)
+    db.session.commit()
+    return account
+
+
+def get_account(*, user_id: uuid.UUID) -> Account:
+    """The caller's account; 401 when it no longer exists."""
+    account = db.session.get(Account, user_id)
+    if account is None:
+        raise Unauthorized("The account no longer exists.")
+    return account
+
+
+def delete_account(*, caller: Identity, user_id: uuid.UUID) -> None:
+    """Delete an account (its owner or an admin) and announce `user.deleted`."""
+    if caller.user_id != user_id and not caller.is_admin:
+        raise Forbidden("You can only delete your own account.")
+    # DELETE ... RETURNING: of two concurrent deletions only one emits the event.
+    deleted = db.session.scalar(delete(Account).where(Account.id == user_id).returning(Account.id))
+    if deleted is None:
+        db.session.rollback()
+        raise NotFound("No account with this id.")
+    add_event(
+        db.session,
+        outbox,
+        topic=USER_DELETED,
+        key=str(user_id),
+        payload=new_event("user.deleted", userId=str(user_id)),
+    )
+    db.session.commit()

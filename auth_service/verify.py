@@ -1,0 +1,125 @@
+"""`GET /verify`: the gateway's forward-auth check, called before every routed request.
+
+Traefik sends the original method and URI in `X-Forwarded-Method`/`X-Forwarded-Uri`
+and the client's `Authorization`. 200 lets the request through (with `X-User-Id` and
+`X-User-Role` when a valid token names an existing account); anything else is what the
+client gets. Kept cheap on purpose: a token check and one primary-key lookup.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import uuid
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import bindparam, select
+
+from servicekit.errors import problem
+from servicekit.identity import USER_ID_HEADER, USER_ROLE_HEADER
+
+from .models import Account, db
+from .tokens import InvalidToken, bearer_token, decode_token
+
+gateway = Blueprint("gateway", __name__)
+
+API_PREFIXES = frozenset(
+    {"auth", "users", "watchlists", "friends", "friendswatchlists", "mediastatistics"}
+)
+_READ = frozenset({"GET", "HEAD"})
+_PUBLIC_POSTS = frozenset({"/auth/signup", "/auth/signin"})
+_ROLE_BY_ID = select(Account.role).where(Account.id == bindparam("user_id"))
+
+
+class Access(enum.Enum):
+    """What a forwarded request needs."""
+
+    HIDDEN = "hidden"  # never routed: internal endpoints and encoded paths
+    PUBLIC = "public"
+    PROTECTED = "protected"
+
+
+def access_rule(method: str, uri: str) -> Access:
+    """Classify the forwarded request by its method and its path (the query is ignored)."""
+    path = uri.partition("?")[0]
+    if "%" in path:
+        return Access.HIDDEN
+    segments = path.split("/")[1:]
+    if any(segment.lower() == "internal" for segment in segments):
+        return Access.HIDDEN
+    if not path.startswith("/") or any(s in (".", "..") for s in segments):
+        return Access.PROTECTED
+    if method == "POST":
+        return Access.PUBLIC if path in _PUBLIC_POSTS else Access.PROTECTED
+    if method not in _READ or not segments:
+        return Access.PROTECTED
+    if segments[0] == "mediastatistics":
+        return Access.PUBLIC
+    if len(segments) != 2 or not segments[1]:
+        return Access.PROTECTED
+    first, second = segments
+    if first == "users" or (first in API_PREFIXES and second == "openapi.json"):
+        return Access.PUBLIC
+    return Access.PROTECTED
+
+
+def _caller(authorization: str) -> tuple[uuid.UUID, str] | None:
+    """The id and current role of the token's account, or None."""
+    token = bearer_token(authorization)
+    if not token:
+        return None
+    try:
+        claims = decode_token(secret=current_app.config["WLT_SETTINGS"].jwt_secret, token=token)
+    except InvalidToken:
+        return None
+    # The account row, not the token, is the truth: a deleted account's tokens die at once.
+    role = db.session.execute(_ROLE_BY_ID, {"user_id": claims.user_id}).scalar()
+    return (claims.user_id, role) if role else None
+
+
+@gateway.get("/verify")
+def verify() -> Response:
+    """Forward auth: 200 passes the request on; 401 or 404 answers the client."""
+    headers = request.headers
+    access = access_rule(
+        headers.get("X-Forwarded-Method", "").upper(), headers.get("X-Forwarded-Uri", "")
+    )
+    if access is Access.HIDDEN:
+        return problem(404, "Not Found", "The requested URL was not found on the server.")
+    authorization = headers.get("Authorization", "")
+    caller = _caller(authorization)
+    if caller is None and access is Access.PROTECTED:
+        challenge = 'Bearer realm="watchlist-tracker"'
+        if authorization:
+            challenge += ', error="invalid_token"'
+        return problem(
+            401,
+            "Unauthorized",
+            "A valid access token is required.",
+            headers={"WWW-Authenticate": challenge},
+        )
+    response = Response(status=200)
+    if caller is not None:
+        response.headers[USER_ID_HEADER] = str(caller[0])
+        response.headers[USER_ROLE_HEADER] = caller[1]
+    return response
+
+
+class _SkipVerifyLines(logging.Filter):
+    """Drop the access line of `/verify` (one per gateway request) unless debugging."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.msg
+        if isinstance(msg, dict) and msg.get("path") == "/verify":
+            return logging.getLogger("access").isEnabledFor(logging.DEBUG)
+        return True
+
+
+_skip_verify_lines = _SkipVerifyLines()
+
+
+def quiet_access_log() -> None:
+    """Install the filter once per process."""
+    access = logging.getLogger("access")
+    if _skip_verify_lines not in access.filters:
+        access.addFilter(_skip_verify_lines)
