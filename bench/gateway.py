@@ -38,9 +38,7 @@ def main() -> None:
             "direct to user service", lambda s: s.get(direct + path, headers=stated), **run
         )
     print(f"# {command_line()}")
-    print(
-        f"# GET {path.split('?')[0]}?ids=<self>, {args.concurrency} client threads, {args.seconds:.0f} s each"
-    )
+    print(f"# GET /users?ids=<self>, {args.concurrency} threads, {args.seconds:.0f} s per path")
     print(through.line())
     print(straight.line())
     ratio = through.rate / straight.rate if straight.rate else float("nan")
