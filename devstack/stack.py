@@ -58,6 +58,8 @@ class LocalStack:
       (default port_base + 432).
     postgres_url / kafka_bootstrap: an existing server or broker to use instead
       of starting one; default from WLT_POSTGRES_URL / KAFKA_BOOTSTRAP_SERVERS.
+    from_environment: False ignores WLT_POSTGRES_URL, KAFKA_BOOTSTRAP_SERVERS and
+      KAFKA_TOPIC_PREFIX (tests that must start their own servers).
     strict: raise StartupError when a service fails to become ready (tests);
       when False, warn and let the supervisor keep retrying (`make run`).
     """
@@ -80,6 +82,7 @@ class LocalStack:
         gunicorn_workers: int = 2,
         ready_timeout: float = 60.0,
         strict: bool = True,
+        from_environment: bool = True,
         log=print,
     ) -> None:
         self.var_dir = Path(var_dir).resolve()
@@ -94,15 +97,16 @@ class LocalStack:
         self.ready_timeout = ready_timeout
         self.strict = strict
         self.log = log
+        environ = os.environ if from_environment else {}
         self.topic_prefix = (
-            os.environ.get("KAFKA_TOPIC_PREFIX", "") if topic_prefix is None else topic_prefix
+            environ.get("KAFKA_TOPIC_PREFIX", "") if topic_prefix is None else topic_prefix
         )
         self.kafka_libs = (
             Path(kafka_libs) if kafka_libs else REPO_ROOT / "var" / "cache" / "kafka-libs"
         )
         self.log_dir = self.var_dir / "log"
         self.run_dir = self.var_dir / "run"
-        postgres_url = os.environ.get("WLT_POSTGRES_URL") if postgres_url is None else postgres_url
+        postgres_url = environ.get("WLT_POSTGRES_URL") if postgres_url is None else postgres_url
         self.postgres: PostgresServer | ExternalPostgres = (
             ExternalPostgres(postgres_url)
             if postgres_url
@@ -112,7 +116,7 @@ class LocalStack:
                 log_path=self.log_dir / "postgres.log",
             )
         )
-        env_bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        env_bootstrap = environ.get("KAFKA_BOOTSTRAP_SERVERS")
         self.external_kafka = kafka_bootstrap if kafka_bootstrap is not None else env_bootstrap
         self.kafka: KafkaBroker | None = None
         self.supervisor = Supervisor(log=log)
@@ -266,7 +270,8 @@ class LocalStack:
             self._warn(f"{spec.package} has no migrations/ folder yet: skipping its migrations")
             return
         log_path = self.log_dir / f"migrate-{spec.name}.log"
-        with self._step(f"migrated {spec.package}"), open(log_path, "ab") as log:
+        t0 = time.monotonic()
+        with open(log_path, "ab") as log:
             result = subprocess.run(
                 [sys.executable, "-m", "servicekit.migrate", spec.package],
                 env=self.env_for(spec.name),
@@ -276,7 +281,10 @@ class LocalStack:
                 stderr=subprocess.STDOUT,
                 timeout=120,
             )
-        if result.returncode != 0:
+        took = f"({time.monotonic() - t0:.1f} s)"
+        if result.returncode == 0:
+            self.log(f"[devstack] migrated {spec.package} {took}")
+        else:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
             self._fail(
                 f"migrations of {spec.package} failed ({result.returncode}); {log_path}:\n{tail}"
