@@ -1,0 +1,132 @@
+"""HTTP routes of the watchlist service: parse, call a service function, shape the answer."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint
+from flask_smorest import Blueprint as ApiBlueprint
+from webargs.flaskparser import use_args
+
+from servicekit.identity import login_required, require_identity, service_credential_required
+
+from . import services
+from .schemas import (
+    EntryCreate,
+    EntryOut,
+    EntryUpdate,
+    ListCreate,
+    ListDetailOut,
+    ListOut,
+    ListPage,
+    ListPageArgs,
+    ListUpdate,
+    MediaCountsArgs,
+)
+
+blp = ApiBlueprint(
+    "watchlists", __name__, url_prefix="/watchlists", description="Personal watchlists"
+)
+internal = Blueprint("internal", __name__, url_prefix="/internal")
+_SECURED = {"security": [{"bearerAuth": []}]}
+
+
+def _owner() -> uuid.UUID:
+    return require_identity().user_id
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.arguments(ListPageArgs, location="query", as_kwargs=True)
+@blp.response(200, ListPage)
+@blp.doc(**_SECURED)
+def list_watchlists(limit: int, cursor: str | None):
+    """The caller's lists with their media counts, newest first."""
+    items, next_cursor = services.list_lists(owner_id=_owner(), limit=limit, cursor=cursor)
+    return {"items": items, "nextCursor": next_cursor}
+
+
+@blp.route("", methods=["POST"])
+@login_required
+@blp.arguments(ListCreate)
+@blp.response(201, ListOut)
+@blp.doc(**_SECURED)
+def create_watchlist(body: dict):
+    """Create a list."""
+    return services.create_list(owner_id=_owner(), name=body["name"])
+
+
+@blp.route("/<uuid:list_id>", methods=["GET"])
+@login_required
+@blp.response(200, ListDetailOut)
+@blp.doc(**_SECURED)
+def get_watchlist(list_id: uuid.UUID):
+    """One of the caller's lists with its media."""
+    return services.get_list(owner_id=_owner(), list_id=list_id)
+
+
+@blp.route("/<uuid:list_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(ListUpdate)
+@blp.response(200, ListOut)
+@blp.doc(**_SECURED)
+def rename_watchlist(body: dict, list_id: uuid.UUID):
+    """Rename one of the caller's lists."""
+    return services.rename_list(owner_id=_owner(), list_id=list_id, name=body["name"])
+
+
+@blp.route("/<uuid:list_id>", methods=["DELETE"])
+@login_required
+@blp.response(204)
+@blp.doc(**_SECURED)
+def delete_watchlist(list_id: uuid.UUID):
+    """Delete one of the caller's lists and its entries."""
+    services.delete_list(owner_id=_owner(), list_id=list_id)
+
+
+@blp.route("/<uuid:list_id>/media", methods=["POST"])
+@login_required
+@blp.arguments(EntryCreate)
+@blp.response(201, EntryOut)
+@blp.alt_response(409, description="The media is already in this list")
+@blp.doc(**_SECURED)
+def add_media(body: dict, list_id: uuid.UUID):
+    """Add a film or series to one of the caller's lists."""
+    return services.add_entry(
+        owner_id=_owner(),
+        list_id=list_id,
+        media_id=body["mediaId"],
+        status=body["status"],
+        progress=body.get("progress"),
+        rating=body.get("rating"),
+    )
+
+
+@blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(EntryUpdate)
+@blp.response(200, EntryOut)
+@blp.doc(**_SECURED)
+def update_media(body: dict, list_id: uuid.UUID, media_id: int):
+    """Change an entry's status, progress or rating (`null` clears progress or rating)."""
+    return services.update_entry(
+        owner_id=_owner(), list_id=list_id, media_id=media_id, changes=body
+    )
+
+
+@blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["DELETE"])
+@login_required
+@blp.response(204)
+@blp.doc(**_SECURED)
+def remove_media(list_id: uuid.UUID, media_id: int):
+    """Take a film or series out of one of the caller's lists."""
+    services.remove_entry(owner_id=_owner(), list_id=list_id, media_id=media_id)
+
+
+@internal.get("/media-counts")
+@service_credential_required
+@use_args(MediaCountsArgs(), location="query")
+def media_counts(args: dict):
+    """Per-media counters for the statistics service's catch-up, in media id order."""
+    items, next_after = services.media_counts(after=args["after"], limit=args["limit"])
+    return {"items": items, "nextAfter": next_after}

@@ -1,0 +1,86 @@
+"""The watchlist service's own tables: personal lists, their entries and the event tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression
+
+from servicekit.events import dead_letters_table, outbox_table, processed_events_table
+
+STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
+MAX_MEDIA_ID = 2**63 - 1
+MAX_PROGRESS = 2**31 - 1
+
+
+class Base(DeclarativeBase):
+    """Declarative base of this service only."""
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class WatchList(db.Model):
+    """A personal list of films and series; only its owner sees it."""
+
+    __tablename__ = "lists"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    owner_id: Mapped[uuid.UUID] = mapped_column()
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Filled by the queries that show a list (`with_expression`), never stored.
+    media_count: Mapped[int | None] = query_expression()
+
+    __table_args__ = (
+        CheckConstraint("length(btrim(name)) BETWEEN 1 AND 100", name="ck_lists_name"),
+        # Indexes owner_id and serves the owner's newest-first keyset pages.
+        Index("ix_lists_owner_created_id", "owner_id", "created_at", "id"),
+    )
+
+
+class Entry(db.Model):
+    """One film or series in a list; the primary key makes a duplicate a conflict."""
+
+    __tablename__ = "entries"
+
+    list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'added'"))
+    progress: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("media_id > 0", name="ck_entries_media_id"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")", name="ck_entries_status"
+        ),
+        CheckConstraint("progress IS NULL OR progress >= 0", name="ck_entries_progress"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 10", name="ck_entries_rating"),
+        # The statistics service's catch-up reads counts per media in media id order.
+        Index("ix_entries_media_id", "media_id"),
+    )
+
+
+outbox = outbox_table(Base.metadata)
+processed_events = processed_events_table(Base.metadata)
+dead_letters = dead_letters_table(Base.metadata)

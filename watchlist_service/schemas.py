@@ -1,0 +1,119 @@
+"""Request and response shapes of the watchlist service."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from servicekit.schemas import PageArgs, UtcDateTime
+
+from .models import MAX_MEDIA_ID, MAX_PROGRESS, STATUSES
+
+MAX_COUNTS_PAGE = 5000
+
+
+def _name() -> fields.String:
+    return fields.String(
+        required=True,
+        validate=validate.And(
+            validate.Length(min=1, max=100),
+            validate.Regexp(r"(?s).*\S", error="Must not be blank."),
+        ),
+    )
+
+
+def _status(**kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(STATUSES), **kwargs)
+
+
+def _progress() -> fields.Integer:
+    return fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=0, max=MAX_PROGRESS)
+    )
+
+
+def _rating() -> fields.Integer:
+    return fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10))
+
+
+class ListCreate(Schema):
+    """`POST /watchlists`."""
+
+    name = _name()
+
+
+class ListUpdate(Schema):
+    """`PATCH /watchlists/{listId}`."""
+
+    name = _name()
+
+
+class EntryCreate(Schema):
+    """`POST /watchlists/{listId}/media`."""
+
+    mediaId = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_MEDIA_ID)
+    )
+    status = _status(load_default="added")
+    progress = _progress()
+    rating = _rating()
+
+
+class EntryUpdate(Schema):
+    """`PATCH /watchlists/{listId}/media/{mediaId}`: at least one field; `null` clears."""
+
+    status = _status()
+    progress = _progress()
+    rating = _rating()
+
+    @validates_schema
+    def _not_empty(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ValidationError("Give at least one of status, progress, rating.")
+
+
+class EntryOut(Schema):
+    """One film or series in a list."""
+
+    mediaId = fields.Integer(attribute="media_id")
+    status = fields.String()
+    progress = fields.Integer(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    addedAt = UtcDateTime(attribute="added_at")
+    updatedAt = UtcDateTime(attribute="updated_at")
+
+
+class ListOut(Schema):
+    """A list with the number of media it holds."""
+
+    listId = fields.UUID(attribute="id")
+    name = fields.String()
+    mediaCount = fields.Integer(attribute="media_count")
+    createdAt = UtcDateTime(attribute="created_at")
+    updatedAt = UtcDateTime(attribute="updated_at")
+
+
+class ListDetailOut(ListOut):
+    """A list with its media."""
+
+    media = fields.List(fields.Nested(EntryOut))
+
+
+class ListPage(Schema):
+    """A page of the caller's lists, newest first."""
+
+    items = fields.List(fields.Nested(ListOut))
+    nextCursor = fields.String(allow_none=True)
+
+
+class ListPageArgs(PageArgs):
+    """`GET /watchlists?limit=&cursor=`."""
+
+
+class MediaCountsArgs(Schema):
+    """`GET /internal/media-counts?after=&limit=`."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MEDIA_ID))
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_COUNTS_PAGE))
