@@ -1,0 +1,131 @@
+"""Media entries of shared lists and the per-media counts the statistics service reads."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from servicekit.errors import Conflict, NotFound
+
+from . import events
+from .models import Entry, SharedList, db
+from .schemas import MAX_MEDIA_ID
+from .services import visible
+
+
+def _touch(shared: SharedList) -> None:
+    shared.updated_at = func.now()
+
+
+def _locked_entry(list_id: uuid.UUID, media_id: int) -> Entry:
+    entry = None
+    if 0 < media_id <= MAX_MEDIA_ID:
+        entry = db.session.scalars(
+            select(Entry)
+            .where(Entry.list_id == list_id, Entry.media_id == media_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+    if entry is None:
+        raise NotFound("This media is not in the list.")
+    return entry
+
+
+def add_entry(
+    *,
+    list_id: uuid.UUID,
+    user_id: uuid.UUID,
+    media_id: int,
+    status: str = "added",
+    progress: int | None = None,
+    rating: int | None = None,
+) -> Entry:
+    """Add a media to a list the user owns or is a member of; 409 if it is there already."""
+    shared = visible(list_id=list_id, user_id=user_id, lock=True)
+    entry = db.session.scalars(
+        pg_insert(Entry)
+        .values(
+            list_id=shared.id, media_id=media_id, status=status, progress=progress, rating=rating
+        )
+        .on_conflict_do_nothing()
+        .returning(Entry)
+    ).first()
+    if entry is None:
+        db.session.rollback()
+        raise Conflict("This media is already in the list.")
+    events.entry_changed(
+        db.session,
+        list_id=shared.id,
+        media_id=media_id,
+        before=None,
+        after=events.snapshot(entry),
+    )
+    _touch(shared)
+    db.session.commit()
+    return entry
+
+
+def update_entry(
+    *, list_id: uuid.UUID, user_id: uuid.UUID, media_id: int, changes: dict[str, Any]
+) -> Entry:
+    """Change status, progress or rating (`rating: None` clears it)."""
+    shared = visible(list_id=list_id, user_id=user_id, lock=True)
+    entry = _locked_entry(shared.id, media_id)
+    before = events.snapshot(entry)
+    for name in ("status", "progress", "rating"):
+        if name in changes:
+            setattr(entry, name, changes[name])
+    entry.updated_at = func.now()
+    after = events.snapshot(entry)
+    events.entry_changed(
+        db.session, list_id=shared.id, media_id=media_id, before=before, after=after
+    )
+    _touch(shared)
+    db.session.commit()
+    return entry
+
+
+def remove_entry(*, list_id: uuid.UUID, user_id: uuid.UUID, media_id: int) -> None:
+    """Take a media off the list."""
+    shared = visible(list_id=list_id, user_id=user_id, lock=True)
+    entry = _locked_entry(shared.id, media_id)
+    events.entry_changed(
+        db.session, list_id=shared.id, media_id=media_id, before=events.snapshot(entry), after=None
+    )
+    db.session.delete(entry)
+    _touch(shared)
+    db.session.commit()
+
+
+def _count(status: str):
+    return func.count().filter(Entry.status == status)
+
+
+def media_counts(*, after: int, limit: int) -> tuple[list[dict[str, int]], int | None]:
+    """Entries per media and status with rating count and sum, one GROUP BY per page."""
+    rows = db.session.execute(
+        select(
+            Entry.media_id,
+            _count("added"),
+            _count("watching"),
+            _count("watched"),
+            _count("on_hold"),
+            _count("dropped"),
+            func.count(Entry.rating),
+            func.coalesce(func.sum(Entry.rating), 0),
+        )
+        .where(Entry.media_id > after)
+        .group_by(Entry.media_id)
+        .order_by(Entry.media_id)
+        .limit(limit)
+    ).all()
+    names = ("mediaId", "added", "watching", "watched", "onHold", "dropped")
+    items = [
+        {**dict(zip(names, row[:6], strict=True)), "ratingCount": row[6], "ratingSum": int(row[7])}
+        for row in rows
+    ]
+    next_after = items[-1]["mediaId"] if len(items) == limit else None
+    return items, next_after

@@ -1,0 +1,113 @@
+"""The shared-watchlist service's own tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from servicekit.events import dead_letters_table, outbox_table, processed_events_table
+
+STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
+PENDING, ACTIVE = "pending", "active"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of this service only."""
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class SharedList(db.Model):
+    """A list shared by two people: its owner and, once the invite is accepted, a member."""
+
+    __tablename__ = "shared_lists"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(100))
+    owner_id: Mapped[uuid.UUID]
+    member_id: Mapped[uuid.UUID | None]
+    invitee_id: Mapped[uuid.UUID | None]
+    state: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'active')", name="ck_shared_lists_state"),
+        # A pending list waits on exactly one invitee and has no member yet; an active
+        # list has no invitee (its member may have left).
+        CheckConstraint(
+            "(state = 'pending' AND invitee_id IS NOT NULL AND member_id IS NULL)"
+            " OR (state = 'active' AND invitee_id IS NULL)",
+            name="ck_shared_lists_people",
+        ),
+        CheckConstraint("length(btrim(name)) BETWEEN 1 AND 100", name="ck_shared_lists_name"),
+        Index("ix_shared_lists_owner", "owner_id", "created_at", "id"),
+        Index(
+            "ix_shared_lists_member",
+            "member_id",
+            "created_at",
+            "id",
+            postgresql_where=text("member_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_shared_lists_invitee",
+            "invitee_id",
+            "sent_at",
+            "id",
+            postgresql_where=text("invitee_id IS NOT NULL"),
+        ),
+    )
+
+
+class Entry(db.Model):
+    """One film or series in a shared list."""
+
+    __tablename__ = "entries"
+
+    list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shared_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="added", server_default="added")
+    progress: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        CheckConstraint("media_id > 0", name="ck_entries_media_id"),
+        CheckConstraint(
+            "status IN ('added', 'watching', 'watched', 'on_hold', 'dropped')",
+            name="ck_entries_status",
+        ),
+        CheckConstraint("progress IS NULL OR progress >= 0", name="ck_entries_progress"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 10", name="ck_entries_rating"),
+        # The statistics service pages through all entries by media id.
+        Index("ix_entries_media_id", "media_id"),
+    )
+
+
+outbox = outbox_table(Base.metadata)
+processed_events = processed_events_table(Base.metadata)
+dead_letters = dead_letters_table(Base.metadata)

@@ -1,0 +1,152 @@
+"""Request and response shapes of the shared-watchlist service."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from servicekit.schemas import PageArgs, UtcDateTime
+
+from .models import STATUSES
+
+MAX_MEDIA_ID = 2**63 - 1  # BIGINT
+MAX_PROGRESS = 2**31 - 1  # INTEGER
+MAX_COUNTS_PAGE = 5000
+
+
+def _name(required: bool = True) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.And(
+            validate.Length(min=1, max=100),
+            validate.Regexp(r"(?s).*\S", error="Must not be blank."),
+        ),
+    )
+
+
+def _status(**kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(STATUSES), **kwargs)
+
+
+def _progress() -> fields.Integer:
+    return fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=0, max=MAX_PROGRESS)
+    )
+
+
+def _rating() -> fields.Integer:
+    return fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10))
+
+
+class ListCreate(Schema):
+    """`POST /friendswatchlists`."""
+
+    name = _name()
+    friendId = fields.UUID(required=True)
+
+
+class ListUpdate(Schema):
+    """`PATCH /friendswatchlists/{listId}`."""
+
+    name = _name()
+
+
+class EntryCreate(Schema):
+    """`POST /friendswatchlists/{listId}/media`."""
+
+    mediaId = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_MEDIA_ID)
+    )
+    status = _status(load_default="added")
+    progress = _progress()
+    rating = _rating()
+
+
+class EntryUpdate(Schema):
+    """`PATCH /friendswatchlists/{listId}/media/{mediaId}`: at least one field."""
+
+    status = _status()
+    progress = _progress()
+    rating = _rating()
+
+    @validates_schema
+    def _not_empty(self, data: dict, **kwargs) -> None:
+        if not data:
+            raise ValidationError("Give at least one of status, progress, rating.")
+
+
+class PersonOut(Schema):
+    """Someone on a list, with the display name the user service gave (null if it was away)."""
+
+    userId = fields.UUID()
+    displayName = fields.String(allow_none=True)
+
+
+class EntryOut(Schema):
+    """One media entry."""
+
+    mediaId = fields.Integer(attribute="media_id")
+    status = fields.String()
+    progress = fields.Integer(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    addedAt = UtcDateTime(attribute="added_at")
+    updatedAt = UtcDateTime(attribute="updated_at")
+
+
+class ListSummary(Schema):
+    """A list in the overview."""
+
+    listId = fields.UUID()
+    name = fields.String()
+    owner = fields.Nested(PersonOut)
+    member = fields.Nested(PersonOut, allow_none=True)
+    state = fields.String()
+    updatedAt = UtcDateTime()
+
+
+class ListOut(ListSummary):
+    """One list with its invitee (while pending) and its media."""
+
+    invitee = fields.Nested(PersonOut, allow_none=True)
+    createdAt = UtcDateTime()
+    media = fields.List(fields.Nested(EntryOut))
+    degraded = fields.Boolean()
+
+
+class Overview(Schema):
+    """`GET /friendswatchlists`."""
+
+    items = fields.List(fields.Nested(ListSummary))
+    nextCursor = fields.String(allow_none=True)
+    pendingInvites = fields.Integer()
+    degraded = fields.Boolean()
+
+
+class InviteOut(Schema):
+    """An invite waiting for the caller."""
+
+    listId = fields.UUID()
+    name = fields.String()
+    owner = fields.Nested(PersonOut)
+    sentAt = UtcDateTime()
+
+
+class InvitePage(Schema):
+    """`GET /friendswatchlists/invites`."""
+
+    items = fields.List(fields.Nested(InviteOut))
+    nextCursor = fields.String(allow_none=True)
+    degraded = fields.Boolean()
+
+
+class ListPageArgs(PageArgs):
+    """`?limit=` and `?cursor=`."""
+
+
+class MediaCountsArgs(Schema):
+    """`GET /internal/media-counts?after=&limit=`."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MEDIA_ID))
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_COUNTS_PAGE))

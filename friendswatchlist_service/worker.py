@@ -1,0 +1,25 @@
+"""The shared-watchlist worker: `python -m friendswatchlist_service.worker`."""
+
+from servicekit.topics import USER_DELETED
+from servicekit.worker import run_worker
+
+from . import create_app
+from .consumers import on_user_deleted
+from .models import db, dead_letters, outbox, processed_events
+
+
+def main() -> None:
+    """Relay the outbox and consume `user-deleted` until stopped."""
+    run_worker(
+        create_app(),
+        db,
+        outbox=outbox,
+        handlers={USER_DELETED: on_user_deleted},
+        processed=processed_events,
+        dead_letters=dead_letters,
+        group_id="friendswatchlist-service",
+    )
+
+
+if __name__ == "__main__":
+    main()
