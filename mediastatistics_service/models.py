@@ -1,0 +1,74 @@
+"""The media statistics service's own tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import BigInteger, CheckConstraint, Computed, DateTime, Index, String, func, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from servicekit.events import dead_letters_table, processed_events_table
+
+
+class Base(DeclarativeBase):
+    """Declarative base of this service only."""
+
+
+db = SQLAlchemy(model_class=Base)
+
+# Column names in the order the API and the events name them.
+STATUS_COLUMNS = ("added", "watching", "watched", "on_hold", "dropped")
+COUNTER_COLUMNS = (*STATUS_COLUMNS, "rating_count", "rating_sum")
+
+
+def _counter() -> Mapped[int]:
+    return mapped_column(BigInteger, default=0, server_default=text("0"))
+
+
+class MediaStats(db.Model):
+    """The counters of one media over every personal and shared list entry."""
+
+    __tablename__ = "media_stats"
+
+    media_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    added: Mapped[int] = _counter()
+    watching: Mapped[int] = _counter()
+    watched: Mapped[int] = _counter()
+    on_hold: Mapped[int] = _counter()
+    dropped: Mapped[int] = _counter()
+    rating_count: Mapped[int] = _counter()
+    rating_sum: Mapped[int] = _counter()
+    total: Mapped[int] = mapped_column(
+        BigInteger, Computed("added + watching + watched + on_hold + dropped", persisted=True)
+    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    # The consumer refuses events that would go negative; these are the backstop.
+    # One (count DESC, media_id) index per ranking keeps `top` an index scan.
+    __table_args__ = (
+        *(CheckConstraint(f"{c} >= 0", name=f"ck_media_stats_{c}_nonneg") for c in COUNTER_COLUMNS),
+        *(
+            Index(f"ix_media_stats_{c}_rank", text(f"{c} DESC"), "media_id")
+            for c in (*STATUS_COLUMNS, "total")
+        ),
+    )
+
+
+class ConsumerProgress(db.Model):
+    """Where the consumer stands on each partition, for lag in /metrics and readiness."""
+
+    __tablename__ = "consumer_progress"
+
+    topic: Mapped[str] = mapped_column(String(200), primary_key=True)
+    partition: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    committed_offset: Mapped[int | None] = mapped_column(BigInteger)
+    high_watermark: Mapped[int | None] = mapped_column(BigInteger)
+    last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+processed_events = processed_events_table(Base.metadata)
+dead_letters = dead_letters_table(Base.metadata)
