@@ -1,0 +1,29 @@
+"""Events the friends service consumes: `user-deleted` removes the user's pairs."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, or_
+from sqlalchemy.orm import Session
+
+from servicekit.consumer import Event
+
+from .models import Friendship
+
+
+def on_user_deleted(session: Session, events: list[Event]) -> list[tuple[Event, str]]:
+    """Delete every friendship and request of deleted users; refuse events without a userId."""
+    refused, user_ids = [], []
+    for event in events:
+        try:
+            user_ids.append(uuid.UUID(str(event.body["userId"])))
+        except (KeyError, ValueError):
+            refused.append((event, "user.deleted without a valid userId"))
+    if user_ids:
+        session.execute(
+            delete(Friendship).where(
+                or_(Friendship.user_low.in_(user_ids), Friendship.user_high.in_(user_ids))
+            )
+        )
+    return refused

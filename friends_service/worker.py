@@ -1,0 +1,39 @@
+"""The friends service's worker process: `python -m friends_service.worker`."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask
+
+from servicekit.topics import USER_DELETED
+from servicekit.worker import run_worker
+
+from . import create_app
+from .events import on_user_deleted
+from .models import db, dead_letters, processed_events
+
+GROUP_ID = "friends-service"
+
+
+def run(app: Flask, *, stop: threading.Event | None = None, group_id: str = GROUP_ID) -> None:
+    """Consume `user-deleted` until stopped; no outbox, as this service publishes nothing."""
+    run_worker(
+        app,
+        db,
+        outbox=None,
+        handlers={USER_DELETED: on_user_deleted},
+        processed=processed_events,
+        dead_letters=dead_letters,
+        group_id=group_id,
+        stop=stop,
+    )
+
+
+def main() -> None:
+    """Run the worker with settings from the environment."""
+    run(create_app())
+
+
+if __name__ == "__main__":
+    main()
