@@ -1,0 +1,189 @@
+"""Fixtures of the shared-watchlist tests: the real user service over HTTP, people, lists."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import defaultdict
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from friendswatchlist_service.models import db, outbox
+from servicekit.relay import OutboxRelay, producer_config
+from servicekit.topics import MEDIA_ENTRY_CHANGED
+from tests.helpers import identity, service_headers
+
+
+class CountingMiddleware:
+    """Wraps the user service's WSGI app and records the path of each request it serves."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.requests: list[str] = []
+
+    def __call__(self, environ, start_response):
+        self.requests.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        return self.wsgi_app(environ, start_response)
+
+    def batch_lookups(self) -> int:
+        """How many batch name lookups reached the user service."""
+        return self.requests.count("GET /internal/users")
+
+
+@pytest.fixture
+def user_service(make_app, live_server):
+    """The real user service over HTTP, counting the requests it gets."""
+    user_app = make_app("user_service")
+    counter = CountingMiddleware(user_app.wsgi_app)
+    user_app.wsgi_app = counter
+    server = live_server(user_app)
+    server.counter = counter
+    server.user_app = user_app
+    return server
+
+
+@pytest.fixture
+def app(make_app, user_service):
+    """The shared-watchlist service, asking the live user service for names."""
+    return make_app("friendswatchlist_service", USER_SERVICE_URL=user_service.url)
+
+
+@pytest.fixture
+def client(app):
+    """Flask test client (no gateway: identity comes from test headers)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(user_service):
+    """Factory: a profile in the user service; returns its id."""
+    users = user_service.user_app.test_client()
+
+    def make(name: str = "Someone") -> uuid.UUID:
+        user_id = uuid.uuid4()
+        response = users.put(
+            f"/internal/users/{user_id}", json={"displayName": name}, headers=service_headers()
+        )
+        assert response.status_code == 201
+        return user_id
+
+    return make
+
+
+class Lists:
+    """Actions on shared lists as one person or another (like the Flask tutorial's AuthActions)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def create(self, owner, friend, name: str = "Movie night") -> str:
+        """A pending list from `owner` inviting `friend`; returns its id."""
+        response = self.client.post(
+            "/friendswatchlists", json={"name": name, "friendId": str(friend)}, headers=identity(owner)
+        )
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["listId"]
+
+    def active(self, owner, member, name: str = "Shared") -> str:
+        """A list `member` has accepted."""
+        list_id = self.create(owner, member, name)
+        response = self.client.post(f"/friendswatchlists/{list_id}/accept", headers=identity(member))
+        assert response.status_code == 200, response.get_json()
+        return list_id
+
+    def add(self, who, list_id: str, media_id: int, **fields) -> dict:
+        """Add a media entry."""
+        response = self.client.post(
+            f"/friendswatchlists/{list_id}/media",
+            json={"mediaId": media_id, **fields},
+            headers=identity(who),
+        )
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def get(self, who, list_id: str):
+        """The list as `who` sees it (the response)."""
+        return self.client.get(f"/friendswatchlists/{list_id}", headers=identity(who))
+
+    def overview(self, who) -> dict:
+        """`GET /friendswatchlists` as `who`."""
+        response = self.client.get("/friendswatchlists", headers=identity(who))
+        assert response.status_code == 200
+        return response.get_json()
+
+
+@pytest.fixture
+def lists(client):
+    """Shared-list actions on the test client."""
+    return Lists(client)
+
+
+class EventReader:
+    """Reads `media-entry-changed` back from the real broker, grouped by listId."""
+
+    def __init__(self, bootstrap: str, topic: str):
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+        deadline = time.monotonic() + 15
+        partitions = []
+        while not partitions and time.monotonic() < deadline:
+            meta = admin.list_topics(topic, timeout=5).topics.get(topic)
+            partitions = list(meta.partitions) if meta and not meta.error else []
+            if not partitions:
+                time.sleep(0.1)
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"fwl-test-{uuid.uuid4()}",
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }
+        )
+        self._consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        self.by_list: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+
+    def read(self, list_id: str, count: int, timeout_s: float = 15) -> list[dict]:
+        """Wait until `count` events of `list_id` arrived; return their values in order."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.by_list[list_id]) < count and time.monotonic() < deadline:
+            for msg in self._consumer.consume(500, 0.2):
+                if msg.error() is None:
+                    body = json.loads(msg.value())
+                    self.by_list[body.get("listId")].append((msg.key().decode(), body))
+        got = self.by_list[list_id]
+        assert len(got) >= count, f"only {len(got)} of {count} events for {list_id}"
+        for key, body in got:
+            assert key == str(body["mediaId"])
+        return [body for _, body in got]
+
+    def close(self) -> None:
+        """Leave the broker."""
+        self._consumer.close()
+
+
+@pytest.fixture(scope="module")
+def event_reader(kafka_bootstrap, topic_prefix):
+    """One reader for the module: the topic is shared by every test of the session."""
+    reader = EventReader(kafka_bootstrap, topic_prefix + MEDIA_ENTRY_CHANGED)
+    yield reader
+    reader.close()
+
+
+@pytest.fixture
+def publish(app, kafka_bootstrap, topic_prefix):
+    """Run the real outbox relay until the outbox is drained."""
+    with app.app_context():
+        engine = db.engine
+    relay = OutboxRelay(
+        engine, outbox, Producer(producer_config(kafka_bootstrap)), topic_prefix=topic_prefix
+    )
+
+    def drain() -> None:
+        while relay.publish_batch():
+            pass
+        assert relay.last_failures == 0
+
+    return drain
