@@ -1,0 +1,189 @@
+"""`/verify`, the gateway's forward-auth check: public routes, tokens, hidden paths."""
+
+import base64
+import json
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from tests.auth_service.conftest import make_token
+from tests.helpers import assert_problem
+
+PROTECTED = ("GET", "/watchlists")
+
+
+def identity_headers(response) -> dict:
+    return {k: v for k, v in response.headers.items() if k.lower().startswith("x-user-")}
+
+
+def edited_payload(token: str) -> str:
+    """The same signature over a payload changed to claim ADMIN."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["role"] = "ADMIN"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"{header}.{forged}.{signature}"
+
+
+def long_ago() -> datetime:
+    return datetime.now(UTC) - timedelta(hours=1)
+
+
+BAD_TOKENS = {
+    "alg none": lambda sub: jwt.encode({**jwt.decode(make_token(sub=sub), options={
+        "verify_signature": False})}, None, algorithm="none"),
+    "wrong key": lambda sub: make_token(secret="another-secret-" + "x" * 32, sub=sub),
+    "HS512": lambda sub: make_token(algorithm="HS512", sub=sub),
+    "edited payload": lambda sub: edited_payload(make_token(sub=sub)),
+    "expired": lambda sub: make_token(sub=sub, iat=long_ago(), exp=long_ago()),
+    "wrong audience": lambda sub: make_token(sub=sub, aud="someone-else"),
+    "wrong issuer": lambda sub: make_token(sub=sub, iss="evil"),
+    "no exp": lambda sub: make_token(sub=sub, exp=None),
+    "no iat": lambda sub: make_token(sub=sub, iat=None),
+    "no aud": lambda sub: make_token(sub=sub, aud=None),
+    "no sub": lambda sub: make_token(sub=None),
+    "sub not a uuid": lambda sub: make_token(sub="admin"),
+    "garbage": lambda sub: "not.a.token",
+    "empty": lambda sub: "",
+    "huge": lambda sub: "a" * 10_000,
+}  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+@pytest.mark.parametrize("kind", list(BAD_TOKENS))
+def test_bad_tokens_are_401_with_a_bearer_challenge(auth, kind):
+    user_id = auth.signup()["userId"]
+    response = auth.verify(*PROTECTED, token=BAD_TOKENS[kind](user_id))
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert identity_headers(response) == {}
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Basic dXNlcjpwYXNz", "Bearer", "Token abc", "bearer"]
+)
+def test_missing_or_non_bearer_authorization_is_401(client, authorization):
+    headers = {"X-Forwarded-Method": "GET", "X-Forwarded-Uri": "/watchlists"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    response = client.get("/verify", headers=headers)
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_valid_token_passes_with_identity_headers(client, auth):
+    body = auth.signup()
+    response = client.get(
+        "/verify",
+        headers={
+            "X-Forwarded-Method": "GET",
+            "X-Forwarded-Uri": "/watchlists?limit=5",
+            "Authorization": f"bearer {body['accessToken']}",
+        },
+    )
+    assert response.status_code == 200 and response.data == b""
+    assert identity_headers(response) == {"X-User-Id": body["userId"], "X-User-Role": "USER"}
+
+
+def test_token_of_a_never_existing_account_is_401(auth):
+    assert_problem(auth.verify(*PROTECTED, token=make_token()), 401)
+
+
+PUBLIC = [
+    ("POST", "/auth/signup"),
+    ("POST", "/auth/signin"),
+    ("GET", f"/users/{uuid.uuid4()}"),
+    ("HEAD", "/users/anything"),
+    ("GET", "/mediastatistics"),
+    ("GET", "/mediastatistics?ids=1,2,3"),
+    ("GET", "/mediastatistics/42"),
+    ("HEAD", "/mediastatistics/top?status=watching&limit=10"),
+    *[
+        ("GET", f"/{p}/openapi.json")
+        for p in ("auth", "users", "watchlists", "friends", "friendswatchlists", "mediastatistics")
+    ],
+]
+
+
+@pytest.mark.parametrize("method, uri", PUBLIC)
+def test_public_routes_pass_without_identity(auth, method, uri):
+    response = auth.verify(method, uri)
+    assert response.status_code == 200
+    assert identity_headers(response) == {}
+
+
+@pytest.mark.parametrize("method, uri", PUBLIC[:3])
+def test_public_routes_with_a_valid_token_get_identity(auth, method, uri):
+    body = auth.signup()
+    response = auth.verify(method, uri, token=body["accessToken"])
+    assert response.status_code == 200
+    assert identity_headers(response)["X-User-Id"] == body["userId"]
+
+
+def test_public_route_with_a_bad_token_still_passes_anonymously(auth):
+    response = auth.verify("GET", "/mediastatistics/1", token="garbage")
+    assert response.status_code == 200 and identity_headers(response) == {}
+
+
+@pytest.mark.parametrize(
+    "method, uri",
+    [
+        ("GET", f"/users?ids={uuid.uuid4()}"),
+        ("GET", "/users?q=ann"),
+        ("GET", "/users"),
+        ("GET", "/users/a/b"),
+        ("GET", "/users/"),
+        ("GET", "/users/.."),
+        ("GET", "/mediastatistics/../watchlists"),
+        ("PATCH", f"/users/{uuid.uuid4()}"),
+        ("DELETE", "/mediastatistics/1"),
+        ("POST", "/mediastatistics"),
+        ("GET", "/auth/me"),
+        ("GET", "/auth/signup"),
+        ("POST", "/auth/signup/extra"),
+        ("DELETE", f"/auth/users/{uuid.uuid4()}"),
+        ("GET", "/watchlists/openapi.json/x"),
+        ("GET", "/elsewhere/openapi.json"),
+        ("POST", "/friends/requests"),
+        ("GET", "/"),
+        ("GET", ""),
+        ("", "/users/x"),
+    ],
+)
+def test_everything_else_needs_a_token(auth, method, uri):
+    assert_problem(auth.verify(method, uri), 401)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "/internal/users",
+        "/users/internal",
+        "/users/INTERNAL/x",
+        "/auth/Internal?x=1",
+        "/users/%2e%2e/internal",
+        "/users/abc%2Fdef",
+        "/mediastatistics/%34%32",
+    ],
+)
+def test_internal_and_encoded_paths_are_404_even_with_a_token(auth, uri):
+    token = auth.signup()["accessToken"]
+    response = auth.verify("GET", uri, token=token)
+    assert_problem(response, 404)
+    assert identity_headers(response) == {}
+
+
+def test_encoded_query_is_not_an_encoded_path(auth):
+    assert auth.verify("GET", "/mediastatistics/top?status=on%5Fhold").status_code == 200
+
+
+def test_verify_calls_are_not_logged_at_info(auth, caplog):
+    token = auth.signup()["accessToken"]
+    caplog.set_level(logging.INFO, logger="access")
+    auth.verify(*PROTECTED, token=token)
+    auth.client.get("/auth/openapi.json")
+    paths = [r.msg.get("path") for r in caplog.records if isinstance(r.msg, dict)]
+    assert "/auth/openapi.json" in paths and "/verify" not in paths
