@@ -35,11 +35,11 @@ def pair_rows(conn, a: uuid.UUID, b: uuid.UUID) -> list[tuple]:
     ).fetchall()
 
 
-def insert_friendship(conn, a: uuid.UUID, b: uuid.UUID) -> None:
-    """An accepted friendship written straight to the database (no user service needed)."""
+def insert_friendship(conn, a: uuid.UUID, b: uuid.UUID, *, pending: bool = False) -> None:
+    """A friendship (or `a`'s pending request to `b`) written straight to the database."""
     low, high = sorted((a, b))
     conn.execute(
         "INSERT INTO friendships (id, user_low, user_high, requester_id, state, accepted_at)"
-        " VALUES (%s, %s, %s, %s, 'accepted', clock_timestamp())",
-        (uuid.uuid4(), low, high, a),
+        " VALUES (%s, %s, %s, %s, %s, CASE WHEN %s THEN NULL ELSE clock_timestamp() END)",
+        (uuid.uuid4(), low, high, a, "pending" if pending else "accepted", pending),
     )
