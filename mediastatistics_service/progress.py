@@ -69,6 +69,10 @@ class ProgressRecordingConsumer(EventConsumer):
             self.record()
         return handled
 
+    def close(self) -> None:
+        """Leave the group (for callers that poll by hand instead of `run`)."""
+        self._consumer.close()
+
     def record(self) -> None:
         """Write committed offsets and high watermarks of the partitions this consumer holds."""
         rows: dict[str, list[tuple[int, int | None, int | None]]] = {}
