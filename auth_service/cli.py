@@ -11,6 +11,7 @@ import argparse
 import getpass
 import os
 import sys
+import uuid
 
 import click
 from flask import Flask
@@ -19,7 +20,7 @@ from marshmallow import ValidationError
 from servicekit.errors import DomainError
 
 from . import services
-from .models import ROLE_ADMIN, Account
+from .models import ROLE_ADMIN
 from .schemas import SignupIn
 
 PASSWORD_ENV = "WLT_ADMIN_PASSWORD"
@@ -42,8 +43,8 @@ def read_password() -> str:
     return password
 
 
-def create_admin(*, email: str, display_name: str, password: str) -> Account:
-    """Create an ADMIN account and its profile, checked like a sign-up (app context needed)."""
+def create_admin(*, email: str, display_name: str, password: str) -> uuid.UUID:
+    """Create an ADMIN account and its profile, checked like a sign-up; returns its id."""
     try:
         body = SignupIn().load({"email": email, "password": password, "displayName": display_name})
     except ValidationError as exc:
@@ -57,7 +58,7 @@ def create_admin(*, email: str, display_name: str, password: str) -> Account:
         )
     except DomainError as exc:
         raise CommandError(exc.detail) from None
-    return created.account
+    return created.account.id
 
 
 def register_cli(app: Flask) -> None:
@@ -69,10 +70,10 @@ def register_cli(app: Flask) -> None:
     def create_admin_command(email: str, display_name: str) -> None:
         """Create an administrator account."""
         try:
-            account = create_admin(email=email, display_name=display_name, password=read_password())
+            user_id = create_admin(email=email, display_name=display_name, password=read_password())
         except CommandError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"created admin {account.id}")
+        click.echo(f"created admin {user_id}")
 
 
 def main(argv: list[str] | None = None, app: Flask | None = None) -> int:
@@ -89,13 +90,13 @@ def main(argv: list[str] | None = None, app: Flask | None = None) -> int:
         app = create_app()
     try:
         with app.app_context():
-            account = create_admin(
+            user_id = create_admin(
                 email=args.email, display_name=args.display_name, password=read_password()
             )
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"created admin {account.id}")
+    print(f"created admin {user_id}")
     return 0
 
 
