@@ -1,0 +1,62 @@
+"""Watchlist service: parallel changes of one entry over real HTTP leave one consistent story."""
+
+import threading
+
+import requests
+
+from servicekit.topics import MEDIA_ENTRY_CHANGED
+from tests.helpers import identity
+from tests.watchlist_service.conftest import Caller, publish_all, read_topic
+
+CHANGES = [
+    {"status": "watching", "rating": 3},
+    {"status": "watched"},
+    {"rating": 9},
+    {"status": "on_hold", "rating": None},
+    {"progress": 40},
+    {"status": "dropped", "rating": 1},
+    {"rating": 5, "progress": 2},
+    {"status": "watched", "rating": 10},
+    {"status": "added"},
+    {"rating": 7},
+]
+
+
+def test_parallel_patches_of_one_entry_leave_a_consistent_event_chain(
+    app, live_server, media_id, kafka_bootstrap, topic_prefix
+):
+    server = live_server(app)
+    owner = Caller(app.test_client())
+    list_id, mid = owner.new_list(), media_id()
+    owner.add(list_id, mid)
+    url = f"{server.url}/watchlists/{list_id}/media/{mid}"
+    start = threading.Barrier(len(CHANGES))
+    answers = [None] * len(CHANGES)
+
+    def patch(i: int) -> None:
+        with requests.Session() as http:
+            start.wait()
+            headers = identity(owner.user_id)
+            answers[i] = http.patch(url, json=CHANGES[i], headers=headers, timeout=10)
+
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(len(CHANGES))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [a.status_code for a in answers] == [200] * len(CHANGES)
+
+    final = owner.show(list_id)["media"][0]
+    publish_all(app, kafka_bootstrap, topic_prefix)
+    events = [
+        e
+        for e in read_topic(kafka_bootstrap, topic_prefix + MEDIA_ENTRY_CHANGED)
+        if e.get("listId") == list_id
+    ]
+    chain = [(e["before"], e["after"]) for e in events]
+    assert chain[0] == (None, {"status": "added", "rating": None})
+    for (_, after), (before, _) in zip(chain, chain[1:], strict=False):
+        assert before == after, chain
+    assert all(before != after for before, after in chain)
+    assert chain[-1][1] == {"status": final["status"], "rating": final["rating"]}
+    assert final["progress"] in (None, 40, 2)
