@@ -14,6 +14,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from friendswatchlist_service.models import db, outbox
 from servicekit.relay import OutboxRelay, producer_config
 from servicekit.topics import MEDIA_ENTRY_CHANGED
+from tests.conftest import LiveServer
 from tests.helpers import identity, service_headers
 
 
@@ -33,31 +34,34 @@ class CountingMiddleware:
         return self.requests.count("GET /internal/users")
 
 
-@pytest.fixture
-def user_service(make_app, live_server):
-    """The real user service over HTTP, counting the requests it gets."""
+@pytest.fixture(scope="module")
+def user_service(make_app):
+    """The real user service over HTTP, counting the requests it gets (one per module:
+    stopping a server takes half a second)."""
     user_app = make_app("user_service")
     counter = CountingMiddleware(user_app.wsgi_app)
     user_app.wsgi_app = counter
-    server = live_server(user_app)
+    server = LiveServer(user_app)
     server.counter = counter
     server.user_app = user_app
-    return server
+    yield server
+    server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def app(make_app, user_service):
-    """The shared-watchlist service, asking the live user service for names."""
+    """The shared-watchlist service, asking the live user service for names (one per module:
+    building an app dominates a test's time; tests that break the user service build their own)."""
     return make_app("friendswatchlist_service", USER_SERVICE_URL=user_service.url)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(app):
     """Flask test client (no gateway: identity comes from test headers)."""
     return app.test_client()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def make_user(user_service):
     """Factory: a profile in the user service; returns its id."""
     users = user_service.user_app.test_client()
@@ -82,7 +86,9 @@ class Lists:
     def create(self, owner, friend, name: str = "Movie night") -> str:
         """A pending list from `owner` inviting `friend`; returns its id."""
         response = self.client.post(
-            "/friendswatchlists", json={"name": name, "friendId": str(friend)}, headers=identity(owner)
+            "/friendswatchlists",
+            json={"name": name, "friendId": str(friend)},
+            headers=identity(owner),
         )
         assert response.status_code == 201, response.get_json()
         return response.get_json()["listId"]
@@ -90,7 +96,9 @@ class Lists:
     def active(self, owner, member, name: str = "Shared") -> str:
         """A list `member` has accepted."""
         list_id = self.create(owner, member, name)
-        response = self.client.post(f"/friendswatchlists/{list_id}/accept", headers=identity(member))
+        response = self.client.post(
+            f"/friendswatchlists/{list_id}/accept", headers=identity(member)
+        )
         assert response.status_code == 200, response.get_json()
         return list_id
 
@@ -115,7 +123,7 @@ class Lists:
         return response.get_json()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def lists(client):
     """Shared-list actions on the test client."""
     return Lists(client)

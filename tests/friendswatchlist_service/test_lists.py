@@ -27,7 +27,9 @@ def test_creating_a_list_invites_the_friend(client, make_user):
 def test_inviting_an_unknown_user_is_404_and_creates_nothing(client, lists, make_user):
     ann = make_user("Ann")
     response = client.post(
-        "/friendswatchlists", json={"name": "X", "friendId": str(uuid.uuid4())}, headers=identity(ann)
+        "/friendswatchlists",
+        json={"name": "X", "friendId": str(uuid.uuid4())},
+        headers=identity(ann),
     )
     assert_problem(response, 404)
     assert lists.overview(ann)["items"] == []
@@ -100,7 +102,9 @@ def test_only_the_invitee_answers_an_invite(client, lists, make_user, action):
     ann, ben, cat = make_user("Ann"), make_user("Ben"), make_user("Cat")
     list_id = lists.create(ann, ben)
     for who in (ann, cat):
-        assert_problem(client.post(f"/friendswatchlists/{list_id}/{action}", headers=identity(who)), 404)
+        assert_problem(
+            client.post(f"/friendswatchlists/{list_id}/{action}", headers=identity(who)), 404
+        )
     assert lists.overview(ann)["items"][0]["state"] == "pending"
     assert lists.overview(ben)["pendingInvites"] == 1
 
@@ -109,7 +113,9 @@ def test_owner_leaving_hands_the_list_to_the_member(client, lists, make_user):
     ann, ben = make_user("Ann"), make_user("Ben")
     list_id = lists.active(ann, ben)
     lists.add(ann, list_id, 9)
-    assert client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ann)).status_code == 204
+    assert (
+        client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ann)).status_code == 204
+    )
     body = lists.get(ben, list_id).get_json()
     assert body["owner"]["userId"] == str(ben) and body["member"] is None
     assert body["state"] == "active" and [m["mediaId"] for m in body["media"]] == [9]
@@ -120,7 +126,9 @@ def test_owner_leaving_hands_the_list_to_the_member(client, lists, make_user):
 def test_member_leaving_just_leaves(client, lists, make_user):
     ann, ben = make_user("Ann"), make_user("Ben")
     list_id = lists.active(ann, ben)
-    assert client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ben)).status_code == 204
+    assert (
+        client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ben)).status_code == 204
+    )
     body = lists.get(ann, list_id).get_json()
     assert body["owner"]["userId"] == str(ann) and body["member"] is None
     assert_problem(lists.get(ben, list_id), 404)
@@ -132,7 +140,9 @@ def test_list_left_with_nobody_is_deleted(client, lists, make_user, accepted):
     list_id = lists.active(ann, ben) if accepted else lists.create(ann, ben)
     if accepted:
         client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ben))
-    assert client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ann)).status_code == 204
+    assert (
+        client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ann)).status_code == 204
+    )
     assert_problem(lists.get(ann, list_id), 404)
     assert lists.overview(ben)["pendingInvites"] == 0
     assert client.get("/friendswatchlists/invites", headers=identity(ben)).get_json()["items"] == []
@@ -142,7 +152,9 @@ def test_owner_and_member_rename(client, lists, make_user):
     ann, ben = make_user("Ann"), make_user("Ben")
     list_id = lists.active(ann, ben)
     for who, name in ((ann, "By Ann"), (ben, "By Ben")):
-        response = client.patch(f"/friendswatchlists/{list_id}", json={"name": name}, headers=identity(who))
+        response = client.patch(
+            f"/friendswatchlists/{list_id}", json={"name": name}, headers=identity(who)
+        )
         assert response.status_code == 200 and response.get_json()["name"] == name
     assert lists.get(ann, list_id).get_json()["name"] == "By Ben"
 
@@ -181,7 +193,9 @@ def test_overview_pages_with_a_cursor(client, lists, make_user):
 @pytest.mark.parametrize("query", ["limit=0", "limit=201", "cursor=garbage", "limit=x"])
 @pytest.mark.parametrize("path", ["/friendswatchlists", "/friendswatchlists/invites"])
 def test_bad_paging_queries_are_422(client, path, query):
-    assert assert_problem(client.get(f"{path}?{query}", headers=identity(uuid.uuid4())), 422)["errors"]
+    assert assert_problem(client.get(f"{path}?{query}", headers=identity(uuid.uuid4())), 422)[
+        "errors"
+    ]
 
 
 def test_openapi_document_lists_routes(client):
