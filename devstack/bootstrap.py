@@ -96,19 +96,22 @@ def ensure_kafka_libs() -> None:
             " (install Java 17 and Maven)"
         )
         return
+    # a changed pom must not leave old jars on the classpath
+    shutil.rmtree(KAFKA_LIBS, ignore_errors=True)
     with step(f"resolved kafka jars into {KAFKA_LIBS}"):
-        shutil.rmtree(
-            KAFKA_LIBS, ignore_errors=True
-        )  # a changed pom must not leave old jars on the classpath
-        subprocess.run(
+        # output kept for failures only: quiet Maven still prints colour resets
+        result = subprocess.run(
             [
-                "mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM),
-                "dependency:copy-dependencies",
+                "mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
                 f"-DoutputDirectory={KAFKA_LIBS}", "-DincludeScope=runtime",
             ],
-            check=True,
             cwd=ROOT,
+            capture_output=True,
+            text=True,
         )  # fmt: skip
+    if result.returncode != 0:
+        print(result.stdout + result.stderr, file=sys.stderr)
+        raise subprocess.CalledProcessError(result.returncode, result.args)
     stamp.write_text(wanted + "\n")
 
 

@@ -9,6 +9,7 @@ stack.stop()                        # reverse order, nothing left behind
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -363,7 +364,16 @@ class LocalStack:
             )
             prefix = next((s.prefix for s in self.services if s.name == "user"), None) or "/users"
             url = f"{self.gateway_url}{prefix}/openapi.json"
-            self._wait(lambda: _http_status(url) is not None, "traefik answers", process)
+            routers = f"http://127.0.0.1:{self.dashboard_port}/api/http/routers?per_page=1000"
+            expected = {f"{s.name}@file" for s in self.services if s.prefix}
+            expected |= {"deny-internal@file", "catch-all@file"}
+
+            def routing() -> bool:
+                # before the file provider's routers are in, Traefik itself answers 404
+                loaded = {router.get("name") for router in _get_json(routers) or []}
+                return expected <= loaded and _http_status(url) is not None
+
+            self._wait(routing, "traefik routes", process)
 
     # -- helpers -----------------------------------------------------------
 
@@ -383,10 +393,16 @@ class LocalStack:
     def _wait(self, ready, what: str, process: ManagedProcess | None) -> bool:
         deadline = time.monotonic() + self.ready_timeout
         while not ready():
-            if time.monotonic() > deadline:
+            crash_loop = process is not None and process.restarts >= 3
+            if time.monotonic() > deadline or crash_loop:
                 tail = process.log_tail() if process else ""
                 where = f" (log {process.log_path})" if process else ""
-                self._fail(f"{what}: not ready after {self.ready_timeout:.0f} s{where}\n{tail}")
+                why = (
+                    "keeps crashing"
+                    if crash_loop
+                    else f"not ready after {self.ready_timeout:.0f} s"
+                )
+                self._fail(f"{what}: {why}{where}\n{tail}")
                 return False
             time.sleep(0.2)
         return True
@@ -421,6 +437,15 @@ class LocalStack:
 def _module_exists(package: str, module: str) -> bool:
     base = REPO_ROOT / package
     return (base / f"{module}.py").exists() or (base / module / "__init__.py").exists()
+
+
+def _get_json(url: str, timeout: float = 2.0):
+    """Decoded JSON of a GET that answers 200, else None."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.load(response)
+    except (OSError, ValueError):
+        return None
 
 
 def _http_status(url: str, timeout: float = 2.0) -> int | None:
