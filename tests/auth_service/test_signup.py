@@ -97,14 +97,16 @@ def test_user_service_down_is_503_and_leaves_nothing(make_app):
     assert account_count(app, email) == 0
 
 
-def test_frozen_user_service_is_503_within_a_second_and_a_half(make_app, slow_server):
+def test_frozen_user_service_is_503_without_waiting_for_it(make_app, slow_server):
     app = make_app("auth_service", USER_SERVICE_URL=slow_server)
     email = unique_email()
     started = time.monotonic()
     response = app.test_client().post(
         "/auth/signup", json={"email": email, "password": PASSWORD, "displayName": "Slow"}
     )
-    assert time.monotonic() - started < 1.5
+    # About 1.1 s here (hash + 1 s read timeout); the margin absorbs a loaded CI machine,
+    # and the peer would only answer after 3 s.
+    assert time.monotonic() - started < 2.0
     assert_problem(response, 503)
     assert account_count(app, email) == 0
 
