@@ -1,0 +1,172 @@
+"""The compose gateway (traefik/compose/) mirrors the local one and loads in the real Traefik."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import yaml
+
+from devstack.services import SERVICES
+from devstack.traefik import dynamic_config, static_config, traefik_binary
+from servicekit.consul import traefik_tags
+from tests.compose.conftest import load
+from tests.conftest import ROOT, free_port
+
+ROUTED = [spec for spec in SERVICES if spec.prefix]
+
+
+@pytest.fixture(scope="module")
+def compose_static() -> dict:
+    """traefik/compose/traefik.yml."""
+    return load("traefik/compose/traefik.yml")
+
+
+@pytest.fixture(scope="module")
+def compose_dynamic() -> dict:
+    """The `http:` part of traefik/compose/dynamic.yml."""
+    return load("traefik/compose/dynamic.yml")["http"]
+
+
+@pytest.fixture(scope="module")
+def local_static() -> dict:
+    """The local gateway's static config, as devstack renders it."""
+    return static_config(gateway_port=8000, dashboard_port=8080, dynamic_file="d.yml", log_dir="l")
+
+
+@pytest.fixture(scope="module")
+def local_dynamic() -> dict:
+    """The `http:` part of the local gateway's dynamic config."""
+    return dynamic_config(SERVICES, port_base=8000)["http"]
+
+
+def test_public_entrypoint_has_the_same_hardening_as_the_local_gateway(
+    compose_static, local_static
+):
+    assert (
+        compose_static["entryPoints"]["web"]["http"] == local_static["entryPoints"]["web"]["http"]
+    )
+    for name, entrypoint in compose_static["entryPoints"].items():
+        assert entrypoint["http"]["aliasHeadersStrategy"] == "delete", name
+
+
+def test_consul_catalog_exposes_only_tagged_passing_services(compose_static):
+    catalog = compose_static["providers"]["consulCatalog"]
+
+    assert catalog["exposedByDefault"] is False
+    assert catalog["endpoint"]["address"] == "consul:8500"
+    assert catalog["strictChecks"] == ["passing"]
+
+
+def test_forward_auth_matches_the_local_gateway_but_calls_the_auth_container(
+    compose_dynamic, local_dynamic
+):
+    compose_auth = dict(compose_dynamic["middlewares"]["auth"]["forwardAuth"])
+    local_auth = dict(local_dynamic["middlewares"]["auth"]["forwardAuth"])
+
+    assert compose_auth.pop("address") == "http://auth-service:8000/verify"
+    local_auth.pop("address")
+    assert compose_auth == local_auth
+    assert compose_auth["authResponseHeaders"] == ["X-User-Id", "X-User-Role"]
+
+
+@pytest.mark.parametrize("middleware", ["security-headers", "not-found"])
+def test_shared_middlewares_match_the_local_gateway(compose_dynamic, local_dynamic, middleware):
+    assert compose_dynamic["middlewares"][middleware] == local_dynamic["middlewares"][middleware]
+
+
+@pytest.mark.parametrize("router", ["deny-internal", "catch-all"])
+def test_deny_routers_match_the_local_gateway(compose_dynamic, local_dynamic, router):
+    assert compose_dynamic["routers"][router] == local_dynamic["routers"][router]
+
+
+@pytest.mark.parametrize("spec", ROUTED, ids=[s.name for s in ROUTED])
+def test_consul_tags_route_like_the_local_gateway(local_dynamic, spec):
+    local = local_dynamic["routers"][spec.name]
+    router = f"traefik.http.routers.{spec.name}"
+    tags = dict(tag.split("=", 1) for tag in traefik_tags(spec.name, spec.prefix))
+
+    assert tags["traefik.enable"] == "true"
+    assert tags[f"{router}.rule"] == local["rule"]
+    assert tags[f"{router}.middlewares"].split(",") == [f"{m}@file" for m in local["middlewares"]]
+    assert tags[f"{router}.entrypoints"] == ",".join(local["entryPoints"])
+    assert int(tags[f"{router}.priority"]) == local["priority"]
+    assert not any("/internal" in value for value in tags.values())
+
+
+def get(url: str) -> tuple[int, bytes]:
+    """Status and body of a GET, errors included."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture(scope="module")
+def traefik_with_compose_config(tmp_path_factory):
+    """The real Traefik on the compose static and dynamic files, moved to free loopback ports.
+
+    Consul is not running (no Consul server exists here), so the catalog provider only
+    retries; the file provider's routers and middlewares load as they will in compose.
+    """
+    folder = tmp_path_factory.mktemp("traefik-compose")
+    static = load("traefik/compose/traefik.yml")
+    ports = {name: free_port() for name in static["entryPoints"]}
+    for name, entrypoint in static["entryPoints"].items():
+        entrypoint["address"] = f"127.0.0.1:{ports[name]}"
+        entrypoint["transport"] = {"lifeCycle": {"graceTimeOut": "0s"}}
+    static["providers"]["consulCatalog"]["endpoint"]["address"] = f"127.0.0.1:{free_port()}"
+    static["providers"]["file"]["filename"] = str(folder / "dynamic.yml")
+    static["log"] = {"level": "INFO", "filePath": str(folder / "traefik.log")}
+    static["accessLog"] = {"filePath": str(folder / "access.log")}
+    (folder / "dynamic.yml").write_text((ROOT / "traefik/compose/dynamic.yml").read_text())
+    (folder / "traefik.yml").write_text(yaml.safe_dump(static))
+    process = subprocess.Popen(
+        [str(traefik_binary()), f"--configFile={folder / 'traefik.yml'}"],
+        stdout=subprocess.DEVNULL,
+        stderr=(folder / "stderr.log").open("wb"),
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{ports['traefik']}/api/rawdata"
+    deadline = time.monotonic() + 20
+    routers: dict = {}
+    while time.monotonic() < deadline and "deny-internal@file" not in routers:
+        if process.poll() is not None:
+            pytest.fail((folder / "stderr.log").read_text() + (folder / "traefik.log").read_text())
+        try:
+            routers = json.loads(get(api)[1]).get("routers", {})
+        except (OSError, ValueError):
+            time.sleep(0.1)
+    try:
+        yield {"ports": ports, "routers": routers, "log": folder / "traefik.log"}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def test_real_traefik_loads_the_compose_config_without_errors(traefik_with_compose_config):
+    routers = traefik_with_compose_config["routers"]
+
+    for router in ("deny-internal@file", "catch-all@file", "consul-ui@file"):
+        assert routers[router]["status"] == "enabled", routers.get(router)
+    log = traefik_with_compose_config["log"].read_text().splitlines()
+    # the only errors allowed are the catalog provider's retries while Consul is absent
+    assert [line for line in log if " ERR " in line and "consulcatalog" not in line] == []
+
+
+@pytest.mark.parametrize("path", ["/users/internal/users", "/internal", "/nothing-here"])
+def test_compose_gateway_answers_404_for_internal_and_unknown_paths(
+    traefik_with_compose_config, path
+):
+    port = traefik_with_compose_config["ports"]["web"]
+
+    status, _ = get(f"http://127.0.0.1:{port}{path}")
+
+    assert status == 404
