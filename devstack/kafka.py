@@ -131,8 +131,8 @@ class KafkaBroker:
         (self.data_dir / "server.properties").write_text(self.server_properties())
         (self.data_dir / "log4j2.properties").write_text(_LOG4J2)
         id_file = self.data_dir / "cluster.id"
-        if not id_file.exists():
-            id_file.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())
+        if not id_file.exists() or id_file.read_text().startswith("-"):
+            id_file.write_text(new_cluster_id())
         if (self.data_dir / "data" / "meta.properties").exists():
             return
         import subprocess
@@ -197,6 +197,14 @@ class KafkaBroker:
     def thaw(self) -> None:
         """SIGCONT after `freeze`."""
         self.process.thaw()
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: a base64url UUID that never starts with "-" (read as an option)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _admin(bootstrap: str):

@@ -55,3 +55,10 @@ def test_broker_delivers_a_produced_message_and_stops_cleanly(short_tmp):
         broker.stop()
     assert_nothing_left(pid)
     assert not broker.is_ready(timeout=0.5)
+
+
+def test_cluster_ids_never_look_like_an_option():
+    from devstack.kafka import new_cluster_id
+
+    ids = [new_cluster_id() for _ in range(2000)]  # about 1 in 64 raw ids starts with "-"
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
