@@ -11,7 +11,7 @@ from servicekit.app import create_service_app, finish_service_app
 from . import passwords
 from .api import blp
 from .models import db
-from .verify import gateway, quiet_access_log
+from .verify import gateway, install_lookup_engine, quiet_access_log
 
 SERVICE_NAME = "auth"
 PREFIX = "/auth"
@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     finish_service_app(app, db)
     api.register_blueprint(blp)
     app.register_blueprint(gateway)
+    install_lookup_engine(app)
     from .cli import register_cli  # late: `python -m auth_service.cli` runs that module
 
     register_cli(app)

@@ -12,13 +12,16 @@ import enum
 import logging
 import uuid
 
-from flask import Blueprint, Response, current_app, request
-from sqlalchemy import bindparam, select
+from flask import Blueprint, Flask, Response, current_app, request
+from sqlalchemy import Engine, bindparam, create_engine, select
+from sqlalchemy.exc import DBAPIError
 
+from servicekit.app import settings_of
+from servicekit.db import engine_options
 from servicekit.errors import problem
 from servicekit.identity import USER_ID_HEADER, USER_ROLE_HEADER
 
-from .models import Account, db
+from .models import Account
 from .tokens import InvalidToken, bearer_token, decode_token
 
 gateway = Blueprint("gateway", __name__)
@@ -63,17 +66,44 @@ def access_rule(method: str, uri: str) -> Access:
     return Access.PROTECTED
 
 
+def install_lookup_engine(app: Flask) -> None:
+    """Give `/verify` its own engine: autocommit and no pre-ping, so one round trip.
+
+    The shared engine pings on every checkout and wraps a session in BEGIN/ROLLBACK:
+    four round trips for one primary-key read on the path of every gateway request.
+    Creating an engine opens no connection, so this is safe before a fork.
+    """
+    options = {**engine_options(settings_of(app)), "pool_pre_ping": False}
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.extensions["auth_lookup_engine"] = create_engine(
+        url, isolation_level="AUTOCOMMIT", **options
+    )
+
+
+def account_role(app: Flask, user_id: uuid.UUID) -> str | None:
+    """The role of an existing account, or None; retried once on a connection lost meanwhile."""
+    engine: Engine = app.extensions["auth_lookup_engine"]
+    try:
+        with engine.connect() as conn:
+            return conn.execute(_ROLE_BY_ID, {"user_id": user_id}).scalar()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return conn.execute(_ROLE_BY_ID, {"user_id": user_id}).scalar()
+
+
 def _caller(authorization: str) -> tuple[uuid.UUID, str] | None:
     """The id and current role of the token's account, or None."""
     token = bearer_token(authorization)
     if not token:
         return None
     try:
-        claims = decode_token(secret=current_app.config["WLT_SETTINGS"].jwt_secret, token=token)
+        claims = decode_token(secret=settings_of(current_app).jwt_secret, token=token)
     except InvalidToken:
         return None
     # The account row, not the token, is the truth: a deleted account's tokens die at once.
-    role = db.session.execute(_ROLE_BY_ID, {"user_id": claims.user_id}).scalar()
+    role = account_role(current_app._get_current_object(), claims.user_id)
     return (claims.user_id, role) if role else None
 
 

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import psycopg
 import pytest
 
 from tests.auth_service.conftest import make_token
@@ -187,3 +188,16 @@ def test_verify_calls_are_not_logged_at_info(auth, caplog):
     auth.client.get("/auth/openapi.json")
     paths = [r.msg.get("path") for r in caplog.records if isinstance(r.msg, dict)]
     assert "/auth/openapi.json" in paths and "/verify" not in paths
+
+
+def test_verify_survives_its_database_connections_being_killed(app, auth):
+    token = auth.signup()["accessToken"]
+    assert auth.verify(*PROTECTED, token=token).status_code == 200
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert killed >= 1
+    assert auth.verify(*PROTECTED, token=token).status_code == 200
