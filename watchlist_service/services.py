@@ -1,8 +1,9 @@
 """The watchlist service's rules; no Flask request objects here.
 
-Every write locks the list row first (then the entry row), so writes to one list are
-serialised in one order: an event's `before` is what the previous commit left, and a
-list deletion cannot miss an entry added at the same moment.
+Every write to a list first updates the list row (its `updatedAt`), which also locks it,
+then locks the entry: writes to one list are serialised in one order, so an event's
+`before` is what the previous commit left, and deleting a list cannot miss an entry
+added at the same moment. Writes answer from `RETURNING` rows, not from a re-read.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, tuple_
+from sqlalchemy import Row, and_, delete, func, insert, literal_column, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import with_expression
 
@@ -24,39 +25,51 @@ from .models import MAX_MEDIA_ID, Entry, WatchList, db
 
 _NO_LIST = "No such watchlist."
 _NO_ENTRY = "This media is not in the watchlist."
+_ENTRY_COLUMNS = tuple(Entry.__table__.c)
 _media_count = (
     select(func.count()).where(Entry.list_id == WatchList.id).correlate(WatchList).scalar_subquery()
 )
 
 
-def _owned_list(
-    *, owner_id: uuid.UUID, list_id: uuid.UUID, lock: bool = False, count: bool = True
-) -> WatchList:
-    """The caller's list (locked for a write); someone else's is as absent as a missing one."""
-    query = select(WatchList).where(WatchList.id == list_id, WatchList.owner_id == owner_id)
-    if lock:
-        query = query.with_for_update()
-    elif count:
-        query = query.options(_with_count())
-    found = db.session.scalars(query).first()
+def _owned(owner_id: uuid.UUID, list_id: uuid.UUID):
+    return and_(WatchList.id == list_id, WatchList.owner_id == owner_id)
+
+
+def _owned_list(*, owner_id: uuid.UUID, list_id: uuid.UUID) -> WatchList:
+    """The caller's list with its media count; someone else's is as absent as a missing one."""
+    found = db.session.scalars(
+        select(WatchList)
+        .where(_owned(owner_id, list_id))
+        .options(with_expression(WatchList.media_count, _media_count))
+    ).first()
     if found is None:
         raise NotFound(_NO_LIST)
     return found
 
 
-def _with_count():
-    return with_expression(WatchList.media_count, _media_count)
-
-
-def _touch(watchlist: WatchList) -> None:
-    watchlist.updated_at = func.clock_timestamp()
+def _lock_and_touch(*, owner_id: uuid.UUID, list_id: uuid.UUID, **values: Any) -> None:
+    """Lock the caller's list row by updating its `updatedAt` (and `values`); 404 if not theirs."""
+    touched = db.session.execute(
+        update(WatchList)
+        .where(_owned(owner_id, list_id))
+        .values(updated_at=func.clock_timestamp(), **values)
+        .returning(WatchList.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if touched is None:
+        db.session.rollback()
+        raise NotFound(_NO_LIST)
 
 
 def list_lists(
     *, owner_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[list[WatchList], str | None]:
     """The caller's lists with their media counts, newest first, keyset-paged."""
-    query = select(WatchList).where(WatchList.owner_id == owner_id).options(_with_count())
+    query = (
+        select(WatchList)
+        .where(WatchList.owner_id == owner_id)
+        .options(with_expression(WatchList.media_count, _media_count))
+    )
     if cursor:
         created, last_id = decode_cursor(cursor, 2)
         try:
@@ -73,62 +86,93 @@ def list_lists(
     return rows, next_cursor
 
 
-def create_list(*, owner_id: uuid.UUID, name: str) -> WatchList:
-    """A new empty list owned by the caller."""
-    watchlist = WatchList(owner_id=owner_id, name=name.strip())
-    db.session.add(watchlist)
-    db.session.commit()
-    return _owned_list(owner_id=owner_id, list_id=watchlist.id)
-
-
 @dataclass(frozen=True)
-class ListDetail:
-    """A list as its owner sees it, with its entries."""
+class ListSummary:
+    """A list as a write answers it."""
 
     id: uuid.UUID
     name: str
     created_at: datetime
     updated_at: datetime
-    media: list[Row]
+    media_count: int
 
-    @property
-    def media_count(self) -> int:
-        """How many media the list holds."""
-        return len(self.media)
+
+def create_list(*, owner_id: uuid.UUID, name: str) -> ListSummary:
+    """A new empty list owned by the caller."""
+    row = db.session.execute(
+        insert(WatchList)
+        .values(owner_id=owner_id, name=name.strip())
+        .returning(WatchList.id, WatchList.name, WatchList.created_at, WatchList.updated_at)
+    ).one()
+    db.session.commit()
+    return ListSummary(*row, media_count=0)
+
+
+def _utc_text(column) -> Any:
+    # Formats like servicekit.schemas.UtcDateTime: milliseconds (truncated), then `Z`.
+    return func.to_char(column.op("AT TIME ZONE")("UTC"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+
+
+_entry_json = func.json_build_object(
+    "mediaId",
+    Entry.media_id,
+    "status",
+    Entry.status,
+    "progress",
+    Entry.progress,
+    "rating",
+    Entry.rating,
+    "addedAt",
+    _utc_text(Entry.added_at),
+    "updatedAt",
+    _utc_text(Entry.updated_at),
+)
+
+
+@dataclass(frozen=True)
+class ListDetail(ListSummary):
+    """A list as its owner sees it; `media_json` is its entries as a JSON array."""
+
+    media_json: str
 
 
 def get_list(*, owner_id: uuid.UUID, list_id: uuid.UUID) -> ListDetail:
-    """The caller's list and its entries, oldest addition first."""
-    watchlist = _owned_list(owner_id=owner_id, list_id=list_id, lock=False, count=False)
-    entries = db.session.execute(
+    """The caller's list and its entries, oldest addition first.
+
+    PostgreSQL renders the entries as JSON, so a list of a thousand media costs about
+    as much as a short one instead of a thousand Python objects.
+    """
+    w = db.session.scalars(select(WatchList).where(_owned(owner_id, list_id))).first()
+    if w is None:
+        raise NotFound(_NO_LIST)
+    count, media = db.session.execute(
         select(
-            Entry.media_id,
-            Entry.status,
-            Entry.progress,
-            Entry.rating,
-            Entry.added_at,
-            Entry.updated_at,
+            func.count(),
+            func.coalesce(
+                func.json_agg(literal_column("entry_json")), literal_column("'[]'::json")
+            ).cast(db.Text),
+        ).select_from(
+            select(_entry_json.label("entry_json"))
+            .where(Entry.list_id == list_id)
+            .order_by(Entry.added_at, Entry.media_id)
+            .subquery()
         )
-        .where(Entry.list_id == list_id)
-        .order_by(Entry.added_at, Entry.media_id)
-    ).all()
-    w = watchlist
-    return ListDetail(w.id, w.name, w.created_at, w.updated_at, entries)
+    ).one()
+    return ListDetail(w.id, w.name, w.created_at, w.updated_at, count, media)
 
 
 def rename_list(*, owner_id: uuid.UUID, list_id: uuid.UUID, name: str) -> WatchList:
     """Rename the caller's list."""
-    watchlist = _owned_list(owner_id=owner_id, list_id=list_id, lock=True)
-    watchlist.name = name.strip()
-    _touch(watchlist)
+    _lock_and_touch(owner_id=owner_id, list_id=list_id, name=name.strip())
     db.session.commit()
     return _owned_list(owner_id=owner_id, list_id=list_id)
 
 
 def delete_list(*, owner_id: uuid.UUID, list_id: uuid.UUID) -> None:
     """Delete the caller's list; each of its entries leaves a removal event."""
-    _owned_list(owner_id=owner_id, list_id=list_id, lock=True)
-    remove_lists(db.session, WatchList.id == list_id)
+    if not remove_lists(db.session, _owned(owner_id, list_id)):
+        db.session.rollback()
+        raise NotFound(_NO_LIST)
     db.session.commit()
 
 
@@ -140,14 +184,14 @@ def add_entry(
     status: str = "added",
     progress: int | None = None,
     rating: int | None = None,
-) -> Entry:
+) -> Row:
     """Add a media to the caller's list; 409 when it is already there."""
-    watchlist = _owned_list(owner_id=owner_id, list_id=list_id, lock=True)
-    inserted = db.session.scalars(
+    _lock_and_touch(owner_id=owner_id, list_id=list_id)
+    inserted = db.session.execute(
         pg_insert(Entry)
         .values(list_id=list_id, media_id=media_id, status=status, progress=progress, rating=rating)
         .on_conflict_do_nothing(index_elements=[Entry.list_id, Entry.media_id])
-        .returning(Entry)
+        .returning(*_ENTRY_COLUMNS)
     ).first()
     if inserted is None:
         db.session.rollback()
@@ -155,7 +199,6 @@ def add_entry(
     queue_entry_changes(
         db.session, [entry_changed(list_id, media_id, None, entry_state(status, rating))]
     )
-    _touch(watchlist)
     db.session.commit()
     return inserted
 
@@ -166,49 +209,55 @@ def _valid_media_id(media_id: int) -> None:
         raise NotFound(_NO_ENTRY)
 
 
+def _this_entry(list_id: uuid.UUID, media_id: int):
+    return and_(Entry.list_id == list_id, Entry.media_id == media_id)
+
+
 def update_entry(
     *, owner_id: uuid.UUID, list_id: uuid.UUID, media_id: int, changes: dict[str, Any]
-) -> Entry:
+) -> Row:
     """Change an entry's status, progress or rating; an event only if status or rating moved."""
     _valid_media_id(media_id)
-    watchlist = _owned_list(owner_id=owner_id, list_id=list_id, lock=True)
-    entry = db.session.scalars(
-        select(Entry)
-        .where(Entry.list_id == list_id, Entry.media_id == media_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    _lock_and_touch(owner_id=owner_id, list_id=list_id)
+    current = db.session.execute(
+        select(Entry.status, Entry.rating).where(_this_entry(list_id, media_id)).with_for_update()
     ).first()
-    if entry is None:
+    if current is None:
+        db.session.rollback()
         raise NotFound(_NO_ENTRY)
-    before = entry_state(entry.status, entry.rating)
-    for field in ("status", "progress", "rating"):
-        if field in changes:
-            setattr(entry, field, changes[field])
-    after = entry_state(entry.status, entry.rating)
+    before = entry_state(current.status, current.rating)
+    values = {k: changes[k] for k in ("status", "progress", "rating") if k in changes}
+    updated = db.session.execute(
+        update(Entry)
+        .where(_this_entry(list_id, media_id))
+        .values(updated_at=func.clock_timestamp(), **values)
+        .returning(*_ENTRY_COLUMNS)
+        .execution_options(synchronize_session=False)
+    ).one()
+    after = entry_state(updated.status, updated.rating)
     if after != before:
         queue_entry_changes(db.session, [entry_changed(list_id, media_id, before, after)])
-    entry.updated_at = func.clock_timestamp()
-    _touch(watchlist)
     db.session.commit()
-    return entry
+    return updated
 
 
 def remove_entry(*, owner_id: uuid.UUID, list_id: uuid.UUID, media_id: int) -> None:
     """Take a media out of the caller's list."""
     _valid_media_id(media_id)
-    watchlist = _owned_list(owner_id=owner_id, list_id=list_id, lock=True)
+    _lock_and_touch(owner_id=owner_id, list_id=list_id)
     removed = db.session.execute(
         delete(Entry)
-        .where(Entry.list_id == list_id, Entry.media_id == media_id)
+        .where(_this_entry(list_id, media_id))
         .returning(Entry.status, Entry.rating)
+        .execution_options(synchronize_session=False)
     ).first()
     if removed is None:
+        db.session.rollback()
         raise NotFound(_NO_ENTRY)
     queue_entry_changes(
         db.session,
         [entry_changed(list_id, media_id, entry_state(removed.status, removed.rating), None)],
     )
-    _touch(watchlist)
     db.session.commit()
 
 

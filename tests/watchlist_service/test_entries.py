@@ -176,3 +176,16 @@ def test_two_megabyte_entry_body_is_413_and_changes_nothing(caller, media_id, me
     path = f"/watchlists/{list_id}" + suffix.replace("{mid}", str(mid))
     assert_problem(caller.client.open(path, method=method, data=big, headers=headers), 413)
     assert caller.show(list_id) == before
+
+
+def test_shown_entries_match_what_the_writes_answered(caller, media_id):
+    list_id = caller.new_list()
+    written = {}
+    for i in range(5):
+        mid = media_id()
+        caller.add(list_id, mid, status="watching", progress=i)
+        path = f"/watchlists/{list_id}/media/{mid}"
+        written[mid] = caller.request("PATCH", path, json={"rating": 1 + i}).get_json()
+    shown = caller.show(list_id)
+    assert shown["mediaCount"] == 5
+    assert {m["mediaId"]: m for m in shown["media"]} == written
