@@ -187,3 +187,24 @@ def test_readiness_depends_on_the_database_not_the_broker(client):
     ready = client.get("/health/ready")
     assert ready.status_code == 200
     assert set(ready.get_json()["checks"]) == {"database"}
+
+
+def test_worker_process_publishes_the_outbox(app, auth, service_env, kafka_bootstrap, topic_prefix):
+    env = {
+        **os.environ,
+        **service_env,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "auth_service.worker"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        body = auth.signup()
+        uri = f"/auth/users/{body['userId']}"
+        assert auth.through_gateway("DELETE", uri, body["accessToken"]).status_code == 204
+        events = read_events(kafka_bootstrap, topic_prefix + "user-deleted", body["userId"])
+        assert [e["userId"] for e in events] == [body["userId"]]
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=20) == 0, worker.stderr.read()[-2000:]

@@ -1,7 +1,9 @@
 """Sign-up: one account here and one profile in the user service, or nothing at all."""
 
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -142,3 +144,21 @@ def test_failed_commit_removes_the_profile_again_and_is_409(client, user_service
         f"{user_service.url}/users?q=Late{tag}", headers=identity(uuid.uuid4()), timeout=5
     )
     assert found.status_code == 200 and found.json()["items"] == []
+
+
+def test_concurrent_signups_with_one_email_make_one_account(app):
+    email = unique_email("race")
+    barrier = threading.Barrier(4)
+
+    def attempt(case: str) -> int:
+        client = app.test_client()
+        barrier.wait()
+        return client.post(
+            "/auth/signup",
+            json={"email": getattr(email, case)(), "password": PASSWORD, "displayName": "Race"},
+        ).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(attempt, ["lower", "upper", "lower", "title"]))
+    assert codes == [201, 409, 409, 409]
+    assert account_count(app, email) == 1
