@@ -28,9 +28,8 @@ class Names:
         return {"userId": user_id, "displayName": self.by_id.get(user_id)}
 
 
-def _fetch(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Display names of existing users; raises ServiceUnavailable."""
-    found: dict[uuid.UUID, str] = {}
+def _fetch(user_ids: list[uuid.UUID], found: dict[uuid.UUID, str]) -> dict[uuid.UUID, str]:
+    """Display names of existing users into `found`; raises ServiceUnavailable."""
     for start in range(0, len(user_ids), BATCH):
         chunk = ",".join(str(u) for u in user_ids[start : start + BATCH])
         response = service_client().get("user", f"/internal/users?ids={chunk}")
@@ -49,13 +48,15 @@ def lookup(user_ids: list[uuid.UUID | None]) -> Names:
     wanted = list(dict.fromkeys(u for u in user_ids if u is not None))
     if not wanted:
         return Names()
+    found: dict[uuid.UUID, str] = {}
     try:
-        return Names(_fetch(wanted))
+        return Names(_fetch(wanted, found))
     except ServiceUnavailable as exc:
+        # Keep the chunks that did arrive; the rest show as null.
         log.warning("display names unavailable: %s", exc.detail)
-        return Names(degraded=True)
+        return Names(found, degraded=True)
 
 
 def lookup_strict(user_ids: list[uuid.UUID]) -> Names:
     """Names of users that must be checked to exist; raises ServiceUnavailable."""
-    return Names(_fetch(list(dict.fromkeys(user_ids))))
+    return Names(_fetch(list(dict.fromkeys(user_ids)), {}))
