@@ -90,17 +90,26 @@ _LOCK_ROWS = text(
     f"SELECT media_id, {_COLUMNS_SQL} FROM media_stats "
     "WHERE media_id = ANY(:ids) ORDER BY media_id FOR UPDATE"
 ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
-# One statement for the whole batch: new media are inserted with their (non-negative)
-# deltas, existing ones incremented in SQL, never overwritten with a value from Python.
-_APPLY = text(
-    f"INSERT INTO media_stats (media_id, {_COLUMNS_SQL}, updated_at) "
-    f"SELECT v.*, clock_timestamp() FROM unnest(:ids, "
+_UNNEST = (
+    "unnest(:ids, "
     + ", ".join(f":{c}" for c in COUNTER_COLUMNS)
-    + f") AS v(media_id, {_COLUMNS_SQL}) "
-    "ON CONFLICT (media_id) DO UPDATE SET "
+    + f") AS v(media_id, {_COLUMNS_SQL})"
+)
+_ARRAYS = tuple(bindparam(n, type_=ARRAY(BigInteger)) for n in ("ids", *COUNTER_COLUMNS))
+# Existing rows are incremented in SQL, never overwritten with a value from Python.
+_INCREMENT = text(
+    "UPDATE media_stats AS s SET "
+    + ", ".join(f"{c} = s.{c} + v.{c}" for c in COUNTER_COLUMNS)
+    + f", updated_at = clock_timestamp() FROM {_UNNEST} WHERE s.media_id = v.media_id"
+).bindparams(*_ARRAYS)
+# New media start from their (non-negative) totals. PostgreSQL checks CHECK constraints
+# on the proposed row before ON CONFLICT, so negative deltas could never go this way.
+_CREATE = text(
+    f"INSERT INTO media_stats (media_id, {_COLUMNS_SQL}, updated_at) "
+    f"SELECT v.*, clock_timestamp() FROM {_UNNEST} ON CONFLICT (media_id) DO UPDATE SET "
     + ", ".join(f"{c} = media_stats.{c} + excluded.{c}" for c in COUNTER_COLUMNS)
     + ", updated_at = excluded.updated_at"
-).bindparams(*(bindparam(name, type_=ARRAY(BigInteger)) for name in ("ids", *COUNTER_COLUMNS)))
+).bindparams(*_ARRAYS)
 _PROGRESS = text(
     "INSERT INTO consumer_progress (topic, partition, last_event_at, updated_at) "
     "SELECT :topic, p, t, now() FROM unnest(:partitions, :times) AS v(p, t) "
@@ -110,6 +119,11 @@ _PROGRESS = text(
     bindparam("partitions", type_=ARRAY(BigInteger)),
     bindparam("times", type_=ARRAY(DateTime(timezone=True))),
 )
+
+
+def _arrays(media_ids: list[int], deltas: dict[int, Delta]) -> dict[str, list[int]]:
+    columns = {c: [deltas[m][i] for m in media_ids] for i, c in enumerate(COUNTER_COLUMNS)}
+    return {"ids": media_ids, **columns}
 
 
 def on_media_entry_changed(session: Session, events: list[Event]) -> list[tuple[Event, str]]:
@@ -145,9 +159,12 @@ def on_media_entry_changed(session: Session, events: list[Event]) -> list[tuple[
         if applied:
             net[media_id] = tuple(v - s for v, s in zip(values, start, strict=True))
     if net:
-        ids = list(net)
-        columns = {c: [net[m][i] for m in ids] for i, c in enumerate(COUNTER_COLUMNS)}
-        session.execute(_APPLY, {"ids": ids, **columns})
+        existing = [m for m in net if m in current]
+        if existing:
+            session.execute(_INCREMENT, _arrays(existing, net))
+        created = [m for m in net if m not in current]
+        if created:
+            session.execute(_CREATE, _arrays(created, net))
         topic = events[0].topic
         partitions = sorted(last_seen)
         session.execute(
