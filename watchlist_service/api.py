@@ -11,7 +11,7 @@ from webargs.flaskparser import use_args
 
 from servicekit.identity import login_required, require_identity, service_credential_required
 
-from . import services
+from . import queries, services
 from .schemas import (
     EntryCreate,
     EntryOut,
@@ -43,7 +43,7 @@ def _owner() -> uuid.UUID:
 @blp.doc(**_SECURED)
 def list_watchlists(limit: int, cursor: str | None):
     """The caller's lists with their media counts, newest first."""
-    items, next_cursor = services.list_lists(owner_id=_owner(), limit=limit, cursor=cursor)
+    items, next_cursor = queries.list_lists(owner_id=_owner(), limit=limit, cursor=cursor)
     return {"items": items, "nextCursor": next_cursor}
 
 
@@ -63,7 +63,7 @@ def create_watchlist(body: dict):
 @blp.doc(**_SECURED)
 def get_watchlist(list_id: uuid.UUID):
     """One of the caller's lists with its media."""
-    detail = services.get_list(owner_id=_owner(), list_id=list_id)
+    detail = queries.get_list(owner_id=_owner(), list_id=list_id)
     # The media array arrives as JSON text from the database; only the head is dumped here.
     head = json.dumps(ListOut().dump(detail), separators=(",", ":"))
     body = f'{head[:-1]},"media":{detail.media_json}}}'
@@ -133,5 +133,5 @@ def remove_media(list_id: uuid.UUID, media_id: int):
 @use_args(MediaCountsArgs(), location="query")
 def media_counts(args: dict):
     """Per-media counters for the statistics service's catch-up, in media id order."""
-    items, next_after = services.media_counts(after=args["after"], limit=args["limit"])
+    items, next_after = queries.media_counts(after=args["after"], limit=args["limit"])
     return {"items": items, "nextAfter": next_after}

@@ -1,5 +1,6 @@
 """Watchlist service: the worker process and the relay under concurrency, on the real broker."""
 
+import json
 import os
 import secrets
 import signal
@@ -41,7 +42,8 @@ def test_worker_consumes_user_deleted_and_publishes_removals(
     owner.add(list_id, mid, status="watching", rating=8)
     producer = Producer({"bootstrap.servers": kafka_bootstrap})
     body = new_event("user.deleted", userId=str(owner.user_id))
-    producer.produce(topic_prefix + USER_DELETED, key=str(owner.user_id), value=_json(body))
+    topic = topic_prefix + USER_DELETED
+    producer.produce(topic, key=str(owner.user_id), value=json.dumps(body).encode())
     assert producer.flush(10) == 0
     stop = threading.Event()
     worker = threading.Thread(
@@ -138,12 +140,6 @@ def test_two_relays_never_publish_a_row_twice(create_database, service_env, kafk
     assert sum(published) == backlog
     ids = [e["eventId"] for e in read_topic(kafka_bootstrap, prefix + MEDIA_ENTRY_CHANGED)]
     assert len(ids) == backlog and len(set(ids)) == backlog
-
-
-def _json(body: dict) -> bytes:
-    import json
-
-    return json.dumps(body).encode()
 
 
 def _unsent(engine) -> int:
