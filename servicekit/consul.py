@@ -19,11 +19,10 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import consul
 import requests
 from consul.exceptions import ACLPermissionDenied, BadRequest, ClientError, NotFound
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
-
-import consul
 
 from .errors import ServiceUnavailable
 

@@ -9,7 +9,6 @@ consumers absorb the duplicate by `eventId`.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -17,7 +16,7 @@ from typing import Any
 
 from confluent_kafka import KafkaException, Producer
 from prometheus_client import Counter
-from sqlalchemy import Engine, Table, delete, func, select, text, update
+from sqlalchemy import Engine, Table, Text, any_, delete, func, select, text, update
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,8 @@ class OutboxRelay:
             if not conn.execute(select(func.pg_try_advisory_xact_lock(_RELAY_LOCK_ID))).scalar():
                 return 0
             rows = conn.execute(
-                select(ob.c.id, ob.c.topic, ob.c.key, ob.c.payload)
+                # the stored JSON text as is: decoding and re-encoding it cost a quarter of a drain
+                select(ob.c.id, ob.c.topic, ob.c.key, ob.c.payload.cast(Text).label("payload"))
                 .where(ob.c.sent_at.is_(None))
                 .order_by(ob.c.id)
                 .limit(self._batch)
@@ -103,12 +103,12 @@ class OutboxRelay:
             if failed:
                 PUBLISH_FAILURES.inc(len(failed))
                 conn.execute(
-                    update(ob).where(ob.c.id.in_(failed)).values(attempts=ob.c.attempts + 1)
+                    update(ob).where(ob.c.id == any_(failed)).values(attempts=ob.c.attempts + 1)
                 )
         return len(delivered)
 
     def _produce(self, row, on_delivery) -> None:
-        value = json.dumps(row.payload, separators=(",", ":")).encode()
+        value = row.payload.encode()
         while True:
             try:
                 self._producer.produce(
