@@ -142,7 +142,10 @@ class LiveServer:
         self._server = make_server("127.0.0.1", self.port, app, threaded=True)
         import threading
 
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # a short poll interval: stopping a server is waited for at every test's teardown
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -190,7 +193,9 @@ def slow_server():
     port = free_port()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Slow)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     server.server_close()
