@@ -111,10 +111,11 @@ def list_requests(*, user_id: uuid.UUID) -> tuple[list[PendingRequest], list[Pen
 
 
 def _accept_locked(row: Friendship, caller: uuid.UUID) -> Friend:
+    # clock_timestamp, not now(): our transaction may have begun before the request's.
     since = db.session.execute(
         update(Friendship)
         .where(Friendship.id == row.id)
-        .values(state=ACCEPTED, accepted_at=func.now())
+        .values(state=ACCEPTED, accepted_at=func.clock_timestamp())
         .returning(Friendship.accepted_at)
     ).scalar_one()
     db.session.commit()
@@ -177,7 +178,7 @@ def accept_request(*, caller: uuid.UUID, request_id: uuid.UUID) -> Friend:
     row = db.session.execute(
         update(Friendship)
         .where(_addressed_to(caller, request_id))
-        .values(state=ACCEPTED, accepted_at=func.now())
+        .values(state=ACCEPTED, accepted_at=func.clock_timestamp())
         .returning(Friendship.requester_id, Friendship.accepted_at)
     ).first()
     if row is None:

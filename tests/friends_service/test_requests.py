@@ -48,9 +48,12 @@ def test_addressee_accepts_and_both_see_the_friendship(client, alice, bob):
 
 def test_asking_someone_who_asked_you_accepts(client, friends_db, alice, bob):
     send_ok(client, alice, bob)
+    [request] = client.get("/friends/requests", headers=identity(bob)).get_json()["incoming"]
     response = send(client, bob, alice)
     assert response.status_code == 200
+    assert set(response.get_json()) == {"userId", "since"}
     assert response.get_json()["userId"] == str(alice)
+    assert response.get_json()["since"] >= request["createdAt"]
     assert [row[2] for row in pair_rows(friends_db, alice, bob)] == ["accepted"]
 
 
