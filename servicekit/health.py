@@ -67,7 +67,7 @@ def broker_check(bootstrap: str, ttl_s: float = 5.0) -> ReadyCheck:
 
     def check() -> tuple[bool, Any]:
         if not bootstrap:
-            return True, "disabled: no broker configured, events wait in the outbox"
+            return True, "disabled: no broker configured (events produced here wait in the outbox)"
         now = time.monotonic()
         if now - state["at"] > ttl_s:
             from confluent_kafka.admin import AdminClient

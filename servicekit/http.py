@@ -89,15 +89,14 @@ class ServiceClient:
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         session = self._session()
+        timeout = kwargs.pop("timeout", self._timeout)
         if method not in IDEMPOTENT_METHODS:
             # A POST that reached the peer must never be sent twice.
             kwargs.setdefault("allow_redirects", False)
 
         def call() -> requests.Response:
             url = self._discovery.resolve(service) + path
-            response = session.request(
-                method, url, headers=headers, timeout=self._timeout, **kwargs
-            )
+            response = session.request(method, url, headers=headers, timeout=timeout, **kwargs)
             if response.status_code >= 500:
                 raise ServiceUnavailable(f"The {service} service answered {response.status_code}.")
             return response
