@@ -5,7 +5,8 @@ Without `--base-url` it starts its own stack. One signed-up user adds media to a
 (and moves earlier ones to `watched`) at `--rate` writes/s through the gateway; one
 poller reads `GET /mediastatistics?ids=` every 20 ms for the writes not yet visible.
 Lag runs from the write's 201/200 to the first read that shows it (outbox relay, Kafka,
-consumer, database, read), so it includes up to one poll interval.
+consumer, database, read), so it includes up to one poll interval. A move to `watched`
+of a media whose add is not yet visible replaces that add's measurement.
 Goals: p50 < 300 ms, p99 < 1 s.
 """
 
@@ -86,8 +87,11 @@ def main() -> None:
 
         def write(i: int) -> None:
             try:
-                if i % 2 == 1 and added:
-                    media_id = added.pop(0)
+                try:
+                    media_id = added.pop(0) if i % 2 == 1 else None
+                except IndexError:  # nothing added yet: add instead
+                    media_id = None
+                if media_id is not None:
                     r = session().patch(
                         f"{list_url}/{media_id}", json={"status": "watched"}, headers=auth
                     )
