@@ -17,8 +17,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from prometheus_client import Counter
-from sqlalchemy import Engine, Table, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Engine, String, Table, bindparam, insert, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class EventConsumer:
         dead_letters: Table,
         topic_prefix: str = "",
         batch_size: int = 1000,
-        poll_timeout_s: float = 0.2,
+        poll_timeout_s: float = 0.05,
     ):
         self._engine = engine
         self._consumer = consumer
@@ -93,6 +93,12 @@ class EventConsumer:
         self._batch = batch_size
         self._poll_timeout = poll_timeout_s
         consumer.subscribe([topic_prefix + name for name in handlers])
+        self._claim_sql = text(
+            f"INSERT INTO {processed.name} (event_id, topic) "
+            "SELECT * FROM unnest(:ids, :topics) ON CONFLICT DO NOTHING RETURNING event_id"
+        ).bindparams(
+            bindparam("ids", type_=ARRAY(String)), bindparam("topics", type_=ARRAY(String))
+        )
 
     def _decode(self, msg: Message) -> Event | str:
         topic = msg.topic()[len(self._prefix) :]
@@ -160,13 +166,14 @@ class EventConsumer:
             first.setdefault(event.event_id, event)
         if not first:
             return []
-        stmt = (
-            pg_insert(self._processed)
-            .values([{"event_id": eid, "topic": e.topic} for eid, e in first.items()])
-            .on_conflict_do_nothing()
-            .returning(self._processed.c.event_id)
+        # Two array parameters: one statement whatever the batch size, compiled once and
+        # cached (a multi-row VALUES insert was two thirds of catch-up time).
+        claimed = set(
+            session.execute(
+                self._claim_sql,
+                {"ids": list(first), "topics": [e.topic for e in first.values()]},
+            ).scalars()
         )
-        claimed = set(session.execute(stmt).scalars())
         for event in events:
             if event.event_id not in claimed or first[event.event_id] is not event:
                 DUPLICATES.labels(event.topic).inc()
@@ -213,6 +220,10 @@ class EventConsumer:
             raise
         self._consumer.commit(asynchronous=False)
         return len(messages)
+
+    def close(self) -> None:
+        """Leave the consumer group (for callers that poll by hand instead of `run`)."""
+        self._consumer.close()
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; back off and retry the same batch on failures."""
