@@ -204,3 +204,36 @@ def slow_server():
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, kafka_bootstrap, topic_prefix):
+    """The whole system as `make run` starts it, on free ports, shared by the session.
+
+    A private PostgreSQL, the session's Kafka broker under a topic prefix of its own,
+    every service and worker under the supervisor, and Traefik. Tests that break things
+    (tests/faults) start stacks of their own instead.
+    """
+    from devstack.ports import free_port_base
+    from devstack.stack import LocalStack
+
+    local = LocalStack(
+        tmp_path_factory.mktemp("stack"),
+        port_base=free_port_base(),
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=topic_prefix + "e2e.",
+        gunicorn_workers=1,
+        from_environment=False,
+        log=lambda *args, **kwargs: None,
+    )
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(stack) -> str:
+    """Base URL of the stack's public entry point."""
+    return stack.gateway_url

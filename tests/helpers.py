@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 import uuid
 
+import requests
+
 SERVICE_TOKEN = "test-service-token-" + secrets.token_hex(16)
 JWT_SECRET = "test-jwt-secret-" + secrets.token_hex(16)
 
@@ -27,3 +29,53 @@ def assert_problem(response, status: int) -> dict:
     assert body["status"] == status
     assert body["title"] and body["type"] and "detail" in body
     return body
+
+
+class Api:
+    """A client of the public API through the gateway, signed in as one user (or none)."""
+
+    def __init__(self, gateway: str, token: str | None = None, user_id: str | None = None):
+        self.gateway = gateway
+        self.token = token
+        self.user_id = user_id
+        self.email: str | None = None
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """Send a request; the Bearer token is added unless headers already carry one."""
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return self.session.request(
+            method, self.gateway + path, headers=headers, timeout=10, **kwargs
+        )
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+PASSWORD = "correct horse battery"
+
+
+def sign_up(gateway: str, name: str = "Tester") -> Api:
+    """A new account through the gateway, signed in."""
+    email = f"{name.lower()}-{uuid.uuid4().hex[:10]}@example.com"
+    response = requests.post(
+        f"{gateway}/auth/signup",
+        json={"email": email, "password": PASSWORD, "displayName": name},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    api = Api(gateway, body["accessToken"], body["userId"])
+    api.email = email
+    return api

@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from tests.e2e.conftest import Api
+from tests.helpers import Api
 
 PROBLEM = "application/problem+json"
 
