@@ -1,0 +1,57 @@
+"""Every protected route of the contract, with paths naming Alice's real data."""
+
+from __future__ import annotations
+
+import pytest
+
+# (method, path template, JSON body or None); placeholders come from `World.ids`.
+PROTECTED_ROUTES = [
+    ("GET", "/auth/me", None),
+    ("DELETE", "/auth/users/{alice}", None),
+    ("GET", "/users?ids={alice},{dave}", None),
+    ("GET", "/users?q=Ali", None),
+    ("PATCH", "/users/{alice}", {"displayName": "pwned"}),
+    ("GET", "/watchlists", None),
+    ("POST", "/watchlists", {"name": "planted"}),
+    ("GET", "/watchlists/{list}", None),
+    ("PATCH", "/watchlists/{list}", {"name": "pwned"}),
+    ("DELETE", "/watchlists/{list}", None),
+    ("POST", "/watchlists/{list}/media", {"mediaId": 604}),
+    ("PATCH", "/watchlists/{list}/media/{media}", {"rating": 1}),
+    ("DELETE", "/watchlists/{list}/media/{media}", None),
+    ("GET", "/friends", None),
+    ("GET", "/friends/requests", None),
+    ("POST", "/friends/requests", {"userId": "{alice}"}),
+    ("POST", "/friends/requests/{request}/accept", None),
+    ("POST", "/friends/requests/{request}/decline", None),
+    ("DELETE", "/friends/requests/{request}", None),
+    ("DELETE", "/friends/{dave}", None),
+    ("GET", "/friendswatchlists", None),
+    ("POST", "/friendswatchlists", {"name": "planted", "friendId": "{alice}"}),
+    ("GET", "/friendswatchlists/invites", None),
+    ("POST", "/friendswatchlists/{pending}/accept", None),
+    ("POST", "/friendswatchlists/{pending}/decline", None),
+    ("POST", "/friendswatchlists/{shared}/leave", None),
+    ("GET", "/friendswatchlists/{shared}", None),
+    ("PATCH", "/friendswatchlists/{shared}", {"name": "pwned"}),
+    ("DELETE", "/friendswatchlists/{shared}", None),
+    ("POST", "/friendswatchlists/{shared}/media", {"mediaId": 604}),
+    ("PATCH", "/friendswatchlists/{shared}/media/{media}", {"rating": 1}),
+    ("DELETE", "/friendswatchlists/{shared}/media/{media}", None),
+]
+
+
+def route_id(route) -> str:
+    method, path, _ = route
+    return f"{method} {path}"
+
+
+def routes_param(routes=PROTECTED_ROUTES):
+    return pytest.mark.parametrize("route", routes, ids=[route_id(r) for r in routes])
+
+
+def fill(world, body):
+    """The body with placeholders replaced by the world's ids."""
+    if body is None:
+        return None
+    return {k: world.path(v) if isinstance(v, str) else v for k, v in body.items()}
