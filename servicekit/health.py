@@ -26,18 +26,25 @@ def live() -> Response:
 
 @bp.get("/health/ready")
 def ready() -> tuple[Response, int]:
-    """Every dependency this service needs answers."""
+    """Every dependency this service needs to answer requests answers.
+
+    A check added with `critical=False` (the broker: writes queue in the outbox while it
+    is away) shows in the details and turns the status to "degraded", but keeps the
+    service in the load balancer.
+    """
     checks: dict[str, Any] = {}
-    healthy = True
-    for name, check in current_app.extensions["wlt_ready_checks"].items():
+    healthy, degraded = True, False
+    for name, (check, critical) in current_app.extensions["wlt_ready_checks"].items():
         try:
             ok, details = check()
         except Exception as exc:  # noqa: BLE001 - a failing check is an answer, not a crash
             ok, details = False, exc.__class__.__name__
-        checks[name] = {"ok": ok, "details": details}
-        healthy = healthy and ok
-    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
-    return jsonify(body), 200 if healthy else 503
+        checks[name] = {"ok": ok, "critical": critical, "details": details}
+        if not ok:
+            healthy = healthy and not critical
+            degraded = True
+    status = "unavailable" if not healthy else "degraded" if degraded else "ok"
+    return jsonify({"status": status, "checks": checks}), 200 if healthy else 503
 
 
 @bp.get("/metrics")
@@ -102,6 +109,6 @@ def install_health(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def add_ready_check(app: Flask, name: str, check: ReadyCheck) -> None:
-    """Make readiness depend on one more check."""
-    app.extensions.setdefault("wlt_ready_checks", {})[name] = check
+def add_ready_check(app: Flask, name: str, check: ReadyCheck, *, critical: bool = True) -> None:
+    """Make readiness depend on one more check (or only report it, when not critical)."""
+    app.extensions.setdefault("wlt_ready_checks", {})[name] = (check, critical)
