@@ -10,6 +10,7 @@ import http.client
 import random
 import re
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
@@ -225,3 +226,48 @@ def alice_view(world: World) -> dict:
     for name, response in views.items():
         assert response.status_code == 200, (name, response.status_code, response.text[:200])
     return {name: response.json() for name, response in views.items()}
+
+
+class ServiceLogs:
+    """The access logs of the stack's services: proof of what reached a service."""
+
+    def __init__(self, stack, gateway: str, world: World) -> None:
+        self.dir = stack.log_dir
+        self.gateway = gateway
+        self.world = world
+
+    def _text(self) -> str:
+        return "".join(
+            path.read_text(errors="replace") for path in sorted(self.dir.glob("*-service.log"))
+        )
+
+    def assert_never_seen(self, nonce: str) -> None:
+        """No service logged `nonce`, though each has logged a later request by now.
+
+        One canary per service, sent after the probe, must show up first: each service
+        runs one worker and logs in order, so an earlier probe would be in the log too.
+        """
+        import time
+
+        canaries = {}
+        for prefix in ["/auth", "/users", "/watchlists", "/friends", "/friendswatchlists"]:
+            canary = str(uuid.uuid4())
+            canaries[prefix] = canary
+            self.world.alice.get(f"{prefix}/{canary}")
+        canary = str(random.randint(10**12, 10**13))
+        self.world.alice.get(f"/mediastatistics/{canary}")
+        canaries["/mediastatistics"] = canary
+        deadline = time.monotonic() + 5
+        while True:
+            text = self._text()
+            missing = [p for p, c in canaries.items() if c not in text]
+            if not missing or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert not missing, f"canaries not logged by {missing}"
+        assert nonce not in text, f"a service saw the request {nonce}"
+
+
+@pytest.fixture
+def service_logs(stack, gateway, world) -> ServiceLogs:
+    return ServiceLogs(stack, gateway, world)
