@@ -150,6 +150,11 @@ class ManagedProcess:
         if popen is not None and popen.poll() is None:
             _signal_group(popen.pid, signal.SIGKILL)
             popen.wait()
+            # the leader's children die a moment later; a restart before they are gone
+            # finds their resources still held (PostgreSQL's shared memory, ports)
+            deadline = time.monotonic() + 5
+            while group_alive(popen.pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
             self._frozen = False
 
     def freeze(self) -> None:

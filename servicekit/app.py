@@ -14,6 +14,7 @@ from .discovery import make_discovery
 from .errors import register_error_handlers
 from .health import add_ready_check, broker_check, database_check, install_health
 from .http import ServiceClient
+from .input_guard import install_input_guard
 from .logging import configure_logging, install_request_logging
 
 
@@ -59,6 +60,7 @@ def create_service_app(
     api = Api(app)
     register_error_handlers(app)
     install_request_logging(app)
+    install_input_guard(app)
     install_health(app)
     app.extensions["wlt_service_client"] = ServiceClient(
         make_discovery(settings), settings.service_token, timeout_s=settings.http_timeout_s

@@ -90,6 +90,8 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra)
+    if body.get("instance") is None:
+        body.pop("instance", None)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -132,6 +134,7 @@ def _handle_http(exc: HTTPException) -> Response:
             errors=_flatten_messages(messages),
         )
     if status == 413:
+        _drain_body()
         return problem(413, "Payload too large", "The request body is over the size limit.")
     headers = {}
     if status == 405 and exc.valid_methods:
@@ -139,6 +142,28 @@ def _handle_http(exc: HTTPException) -> Response:
     title = exc.name or "Error"
     detail = exc.description if status != 500 else "An unexpected error occurred."
     return problem(status, title, detail or title, headers=headers)
+
+
+_DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+def _drain_body() -> None:
+    """Read and drop an oversized body, so the connection ends cleanly.
+
+    Answering before the body is read makes the server close a socket the gateway is
+    still writing to, and the gateway then reports a 502 instead of our 413.
+    """
+    length = request.content_length or 0
+    if not 0 < length <= _DRAIN_LIMIT:
+        return
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return
+    try:
+        while stream.read(65536):
+            pass
+    except (OSError, ValueError):
+        pass
 
 
 def _handle_domain(exc: DomainError) -> Response:

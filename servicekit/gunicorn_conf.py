@@ -9,6 +9,11 @@ timeout = 30
 graceful_timeout = 10
 keepalive = 30
 accesslog = None  # the app logs one JSON line per request itself
+# No request-line or header limits of gunicorn's own: their errors are HTML pages. The
+# gateway bounds the request head (Go's 1 MiB) and answers in plain text past that.
+limit_request_line = 0
+limit_request_field_size = 0
+limit_request_fields = 32768
 
 
 def child_exit(server, worker):

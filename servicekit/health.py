@@ -12,6 +12,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from .errors import problem
+
 # A readiness check returns (healthy, details shown to the operator).
 ReadyCheck = Callable[[], tuple[bool, Any]]
 
@@ -45,6 +47,12 @@ def ready() -> tuple[Response, int]:
             degraded = True
     status = "unavailable" if not healthy else "degraded" if degraded else "ok"
     return jsonify({"status": status, "checks": checks}), 200 if healthy else 503
+
+
+@bp.get("/problems/not-found")
+def gateway_not_found() -> Response:
+    """The body the gateway shows for paths it does not route (never routed itself)."""
+    return problem(404, "Not found", "Nothing is served at this path.", instance=None)
 
 
 @bp.get("/metrics")
