@@ -48,65 +48,21 @@ def sample(gateway, world) -> dict[str, requests.Response]:
     return answers(gateway, world)
 
 
-MIDDLEWARE_ORDER = pytest.mark.xfail(
-    strict=True,
-    reason="bug: devstack/traefik.py lists `security-headers` after `auth`/`not-found` in "
-    "every router, so answers made by forward auth or the gateway itself skip it",
-)
-SERVER_BANNER = pytest.mark.xfail(
-    strict=True,
-    reason="bug: gunicorn's `Server: gunicorn` passes the gateway; the security-headers "
-    "middleware could drop it with customResponseHeaders {Server: ''}",
-)
-EMPTY_GATEWAY_404 = pytest.mark.xfail(
-    strict=True,
-    reason="bug: the not-found middleware answers 404 with an empty body (noop@internal)",
-)
-
-
-def _marked(kinds, marks):
-    return [pytest.param(kind, marks=marks.get(kind, ())) for kind in kinds]
-
-
-@pytest.mark.parametrize(
-    "kind",
-    _marked(
-        KINDS,
-        {
-            k: MIDDLEWARE_ORDER
-            for k in ["forward-auth 401", "gateway 404", "gateway 404 for /internal"]
-        },
-    ),
-)
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_answer_says_nosniff(sample, kind):
     assert sample[kind].headers.get("X-Content-Type-Options") == "nosniff", dict(
         sample[kind].headers
     )
 
 
-@pytest.mark.parametrize(
-    "kind",
-    _marked(
-        KINDS,
-        {
-            k: SERVER_BANNER
-            for k in KINDS[:5]  # the gateway's own answers carry no Server header
-        },
-    ),
-)
+@pytest.mark.parametrize("kind", KINDS)
 def test_no_answer_names_the_server_software(sample, kind):
     server = sample[kind].headers.get("Server", "").lower()
     for software in ("gunicorn", "traefik", "werkzeug", "python", "flask"):
         assert software not in server, (kind, server)
 
 
-@pytest.mark.parametrize(
-    "kind",
-    _marked(
-        ["gateway 404", "gateway 404 for /internal"],
-        {"gateway 404": EMPTY_GATEWAY_404, "gateway 404 for /internal": EMPTY_GATEWAY_404},
-    ),
-)
+@pytest.mark.parametrize("kind", ["gateway 404", "gateway 404 for /internal"])
 def test_the_gateways_own_errors_are_problem_documents(sample, kind):
     """The contract: every error is an RFC 9457 problem document."""
     response = sample[kind]
