@@ -9,10 +9,11 @@ timeout = 30
 graceful_timeout = 10
 keepalive = 30
 accesslog = None  # the app logs one JSON line per request itself
-# No request-line or header limits of gunicorn's own: their errors are HTML pages. The
-# gateway bounds the request head (Go's 1 MiB) and answers in plain text past that.
+# Request-line and header limits above the gateway's (Traefik's maxHeaderBytes, 1 MiB):
+# gunicorn's own limit errors are HTML pages, the gateway answers in plain text.
+# (gunicorn 27 reads a field size of 0 as its 8190 default, not as "unlimited".)
 limit_request_line = 0
-limit_request_field_size = 0
+limit_request_field_size = 2 * 1024 * 1024
 limit_request_fields = 32768
 
 
