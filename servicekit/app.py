@@ -2,20 +2,51 @@
 
 from __future__ import annotations
 
+import http
 import os
 from collections.abc import Mapping
 
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
 
 from .config import Settings, load_settings
 from .db import configure_database
 from .discovery import make_discovery
-from .errors import register_error_handlers
+from .errors import PROBLEM_MEDIA_TYPE, register_error_handlers
 from .health import add_ready_check, broker_check, database_check, install_health
 from .http import ServiceClient
 from .input_guard import install_input_guard
 from .logging import configure_logging, install_request_logging
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error of every service is answered."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ServiceApi(Api):
+    """flask-smorest's Api, documenting errors as the problem documents they are."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error (problem document)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def create_service_app(
@@ -57,7 +88,7 @@ def create_service_app(
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
     configure_database(app, settings)
-    api = Api(app)
+    api = ServiceApi(app)
     register_error_handlers(app)
     install_request_logging(app)
     install_input_guard(app)
