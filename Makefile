@@ -5,7 +5,7 @@ PYTHON ?= .venv/bin/python
 PORT_BASE ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint format bench clean traefik-config
+.PHONY: setup run test fuzz lint format bench clean traefik-config
 
 setup:
 	python3 devstack/bootstrap.py
@@ -18,6 +18,10 @@ test: setup
 	@mkdir -p var
 	@rm -f var/pytest.status
 	$(PYTHON) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > var/pytest.status; exit $$status
+
+# A longer schemathesis run than `make test`'s (WLT_FUZZ_EXAMPLES per operation and mode).
+fuzz: setup
+	WLT_FUZZ_EXAMPLES=$${WLT_FUZZ_EXAMPLES:-200} $(PYTHON) -m pytest tests/fuzz -q $(PYTEST_ARGS)
 
 lint:
 	$(PYTHON) -m ruff check .
