@@ -111,11 +111,14 @@ def _caller(authorization: str) -> tuple[uuid.UUID, str] | None:
 def verify() -> Response:
     """Forward auth: 200 passes the request on; 401 or 404 answers the client."""
     headers = request.headers
-    access = access_rule(
-        headers.get("X-Forwarded-Method", "").upper(), headers.get("X-Forwarded-Uri", "")
-    )
+    forwarded_uri = headers.get("X-Forwarded-Uri", "")
+    access = access_rule(headers.get("X-Forwarded-Method", "").upper(), forwarded_uri)
+    # the client asked for its own path, not for /verify: name that one in the problem
+    instance = forwarded_uri.split("?", 1)[0][:200] or None
     if access is Access.HIDDEN:
-        return problem(404, "Not Found", "The requested URL was not found on the server.")
+        return problem(
+            404, "Not Found", "The requested URL was not found on the server.", instance=instance
+        )
     authorization = headers.get("Authorization", "")
     caller = _caller(authorization)
     if caller is None and access is Access.PROTECTED:
@@ -127,6 +130,7 @@ def verify() -> Response:
             "Unauthorized",
             "A valid access token is required.",
             headers={"WWW-Authenticate": challenge},
+            instance=instance,
         )
     response = Response(status=200)
     if caller is not None:

@@ -201,3 +201,8 @@ def test_verify_survives_its_database_connections_being_killed(app, auth):
         ).fetchone()[0]
     assert killed >= 1
     assert auth.verify(*PROTECTED, token=token).status_code == 200
+
+
+def test_refusal_names_the_clients_path_not_verify(auth):
+    body = auth.verify("GET", "/watchlists/abc?limit=2").get_json()
+    assert body["status"] == 401 and body["instance"] == "/watchlists/abc"
