@@ -62,7 +62,9 @@ def restore(stack: LocalStack, timeout: float = 90.0) -> None:
         if not process.running:
             process.start()
     urls = [f"{stack.service_url(s.name)}/health/live" for s in SERVICES]
-    urls.append(f"{stack.gateway_url}/users/openapi.json")
+    # Traefik takes a service out while its /health/ready fails (checked every 5 s): wait
+    # until the gateway routes to every service again
+    urls += [f"{stack.gateway_url}{s.prefix}/openapi.json" for s in SERVICES if s.prefix]
     deadline = time.monotonic() + timeout
     for url in urls:
         while not _live(url):

@@ -12,7 +12,9 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -144,12 +146,17 @@ def _restarted(process, killed_pid: int) -> None:
 
 
 @pytest.fixture
-def friends_sharing_a_list(alice, bob) -> str:
-    """alice and bob are friends; alice invited bob to a shared list (still pending)."""
+def friends(alice, bob) -> None:
+    """alice and bob are friends."""
     asked = alice.post("/friends/requests", json={"userId": bob.user_id})
     assert asked.status_code == 201, asked.text
     accepted = bob.post(f"/friends/requests/{asked.json()['requestId']}/accept")
     assert accepted.status_code == 200, accepted.text
+
+
+@pytest.fixture
+def friends_sharing_a_list(alice, bob, friends) -> str:
+    """alice and bob are friends; alice invited bob to a shared list (still pending)."""
     shared = alice.post("/friendswatchlists", json={"name": "Ours", "friendId": bob.user_id})
     assert shared.status_code == 201, shared.text
     return f"/friendswatchlists/{shared.json()['listId']}"
@@ -181,6 +188,11 @@ def test_reads_needing_display_names_answer_degraded_in_time_while_the_user_serv
     tracked.assert_exact_eventually()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: auth_service/services.py sign_up does not undo a profile PUT that timed out; "
+    "the frozen user service applies it when thawed, leaving an orphan profile",
+)
 def test_sign_up_answers_503_and_leaves_nothing_behind_while_the_user_service_is_frozen(
     fault_stack, gateway, alice
 ):
@@ -295,47 +307,65 @@ def _status(response: requests.Response, expected: int) -> None:
 
 
 class Load:
-    """Adds a new media to a list, then reads the list, over and over, in a thread."""
+    """In threads: one adds a new media to a list over and over, others read the list."""
 
-    def __init__(self, api: Api, path: str, first_media: int):
+    def __init__(self, api: Api, path: str, first_media: int, readers: int = 3):
         self.api, self.path = api, path
         self.next_media = first_media
-        self.answers: list[tuple[str, int | None, requests.Response | None]] = []
+        self.answers: list[tuple[str, int | None, requests.Response]] = []
         self.acknowledged: list[int] = []
         self.attempted: list[int] = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._threads = [threading.Thread(target=self._write, daemon=True)]
+        self._threads += [threading.Thread(target=self._read, daemon=True) for _ in range(readers)]
 
-    def _run(self) -> None:
+    def _write(self) -> None:
+        api = Api(self.api.gateway, self.api.token, self.api.user_id)  # a session per thread
         while not self._stop.is_set():
             media_id = self.next_media
             self.next_media += 1
             self.attempted.append(media_id)
-            write = self.api.post(
+            write = api.post(
                 f"{self.path}/media",
                 json={"mediaId": media_id, "status": "watching", "rating": media_id % 10 + 1},
             )
             self.answers.append(("write", media_id, write))
             if write.status_code == 201:
                 self.acknowledged.append(media_id)
-            read = self.api.get(self.path)
-            self.answers.append(("read", None, read))
-            if write.status_code not in OK or read.status_code not in OK:
+            else:
                 self._stop.wait(0.05)  # an outage: do not spin
 
+    def _read(self) -> None:
+        api = Api(self.api.gateway, self.api.token, self.api.user_id)
+        while not self._stop.is_set():
+            read = api.get(self.path)
+            self.answers.append(("read", None, read))
+            if read.status_code != 200:
+                self._stop.wait(0.05)
+
     def __enter__(self) -> Load:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
-        self._thread.join(30)
+        for thread in self._threads:
+            thread.join(30)
 
     def wait_for_writes(self, count: int, timeout: float) -> None:
         target = len(self.acknowledged) + count
         eventually(lambda: _at_least(len(self.acknowledged), target), timeout, interval=0.05)
 
 
+RESTARTS = 2
+
+
+@pytest.mark.xfail(
+    strict=False,  # the race is hit in about 2 runs of 3; its deterministic twin is strict
+    reason="bug: same teardown rollback as the next test, hit when a restart lands between "
+    "a request's last query and its teardown: gunicorn's HTML 500",
+)
 def test_services_ride_out_a_postgresql_restart_under_load_without_being_restarted(
     fault_stack, gateway, alice
 ):
@@ -347,8 +377,9 @@ def test_services_ride_out_a_postgresql_restart_under_load_without_being_restart
     }
     with Load(alice, path, first_media=5000) as load:
         load.wait_for_writes(10, timeout=30)
-        fault_stack.postgres.restart()
-        load.wait_for_writes(10, timeout=60)
+        for _ in range(RESTARTS):
+            fault_stack.postgres.restart()
+            load.wait_for_writes(10, timeout=60)
     unexpected = [
         (kind, media_id, response.status_code, response.text[:200])
         for kind, media_id, response in load.answers
@@ -368,6 +399,68 @@ def test_services_ride_out_a_postgresql_restart_under_load_without_being_restart
     tracked = Tracked(gateway, media=set(load.attempted))
     tracked.add_list(alice, path)
     tracked.assert_exact_eventually(timeout=60)
+
+
+def _idle_in_transaction(fault_stack, service: str) -> None:
+    with fault_stack.postgres.connect() as conn:
+        waiting = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE application_name = %s AND state = 'idle in transaction'",
+            (service,),
+        ).fetchone()[0]
+    assert waiting >= 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: Flask-SQLAlchemy's teardown rollback on a connection PostgreSQL ended raises "
+    "outside the error handlers (servicekit/app.py finish_service_app): gunicorn's HTML 500",
+)
+def test_a_read_whose_transaction_a_postgresql_restart_ends_still_answers_a_problem_document(
+    fault_stack, alice, friends
+):
+    """Deterministic: the friends service holds its read transaction open while it waits
+    (up to 1 s) for display names from a frozen user service; PostgreSQL restarts then."""
+    user_service = fault_stack.process("user-service")
+    user_service.freeze()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(alice.get, "/friends")
+            eventually(lambda: _idle_in_transaction(fault_stack, "friends"), 1.0, 0.02)
+            fault_stack.postgres.restart()
+            response = pending.result(15)
+    finally:
+        user_service.thaw()
+    assert_no_stack_trace(response)
+    if response.status_code == 200:
+        assert response.json()["degraded"] is True
+    else:
+        assert response.status_code == 503, (response.status_code, response.text[:200])
+        assert response.headers["Content-Type"].startswith(PROBLEM)
+
+
+HEALTH_CHECK_INTERVAL_S = 5.0  # Traefik's, devstack/traefik.py
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: once Traefik's health check takes a service out, the gateway answers its own "
+    "text/plain 503 'no available server' (devstack/traefik.py has no errors middleware for it)",
+)
+def test_while_postgresql_is_down_the_gateway_answers_503_problem_documents(fault_stack, gateway):
+    """Longer than one health-check interval, so the gateway has noticed too."""
+    answers = []
+    fault_stack.postgres.stop()
+    try:
+        deadline = time.monotonic() + HEALTH_CHECK_INTERVAL_S + 2
+        while time.monotonic() < deadline:
+            response = requests.get(f"{gateway}/mediastatistics/5", timeout=5)
+            answers.append((response.status_code, response.headers.get("Content-Type")))
+            time.sleep(0.25)
+    finally:
+        fault_stack.postgres.start()
+    wrong = {a for a in answers if a[0] != 503 or not (a[1] or "").startswith(PROBLEM)}
+    assert wrong == set(), f"{len(answers)} answers, these are not 503 problem documents"
 
 
 # -- 6. a relay killed between publishing and marking rows sent ------------------------------
