@@ -55,16 +55,40 @@ def sign_up(*, email: str, password: str, display_name: str, role: str = ROLE_US
         profile_name = _create_profile(account.id, display_name)
     except ServiceUnavailable:
         db.session.rollback()
+        # A timed-out PUT may still land once the user service wakes up.
+        _abandon_profile(account.id)
         raise
     try:
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()
         _delete_profile(account.id)
+        _abandon_profile(account.id)
         if isinstance(exc, IntegrityError):
             raise _email_taken() from None
         raise
     return NewAccount(account, profile_name)
+
+
+def _abandon_profile(user_id: uuid.UUID) -> None:
+    """Announce the never-created account as deleted, durably, through the outbox.
+
+    The user service then removes a profile that arrived late and refuses the id for
+    good (a tombstone), whichever of the two comes first; the other consumers find
+    nothing to remove.
+    """
+    try:
+        add_event(
+            db.session,
+            outbox,
+            topic=USER_DELETED,
+            key=str(user_id),
+            payload=new_event("user.deleted", userId=str(user_id)),
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.error("could not queue the undo of profile %s", user_id)
 
 
 def _create_profile(user_id: uuid.UUID, display_name: str) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from servicekit.consumer import Event
 
-from .models import Profile
+from .services import forget_users
 
 
 def on_user_deleted(session: Session, events: list[Event]) -> list[tuple[Event, str]]:
@@ -20,6 +19,5 @@ def on_user_deleted(session: Session, events: list[Event]) -> list[tuple[Event, 
             user_ids.append(uuid.UUID(str(event.body["userId"])))
         except (KeyError, ValueError):
             refused.append((event, "user.deleted without a valid userId"))
-    if user_ids:
-        session.execute(delete(Profile).where(Profile.id.in_(user_ids)))
+    forget_users(session, list(dict.fromkeys(user_ids)))
     return refused

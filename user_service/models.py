@@ -37,5 +37,18 @@ class Profile(db.Model):
     __table_args__ = (Index("ix_profiles_search_name_id", "search_name", "id"),)
 
 
+class DeletedUser(db.Model):
+    """A user id that was deleted (or whose sign-up was abandoned): never created again.
+
+    A profile PUT for a sign-up that timed out can arrive after the undo; the tombstone
+    makes the order of the two irrelevant.
+    """
+
+    __tablename__ = "deleted_users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 processed_events = processed_events_table(Base.metadata)
 dead_letters = dead_letters_table(Base.metadata)

@@ -7,11 +7,11 @@ import uuid
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from servicekit.errors import Forbidden, NotFound, invalid
+from servicekit.errors import Conflict, Forbidden, NotFound, invalid
 from servicekit.identity import Identity
 from servicekit.schemas import decode_cursor, encode_cursor
 
-from .models import Profile, db
+from .models import DeletedUser, Profile, db
 
 MAX_BATCH = 100
 
@@ -81,7 +81,12 @@ def rename(*, caller: Identity, user_id: uuid.UUID, display_name: str) -> Profil
 
 
 def create_profile(*, user_id: uuid.UUID, display_name: str) -> tuple[Profile, bool]:
-    """Create the profile of a new account; repeating the call is harmless."""
+    """Create the profile of a new account; repeating the call is harmless.
+
+    409 for an id that was deleted: ids are minted once and never come back.
+    """
+    if db.session.get(DeletedUser, user_id) is not None:
+        raise Conflict("This user id belongs to a deleted account.")
     created = db.session.execute(
         pg_insert(Profile)
         .values(
@@ -95,6 +100,16 @@ def create_profile(*, user_id: uuid.UUID, display_name: str) -> tuple[Profile, b
 
 
 def delete_profile(*, user_id: uuid.UUID) -> None:
-    """Remove a profile if it exists (sign-up compensation, account deletion)."""
-    db.session.execute(delete(Profile).where(Profile.id == user_id))
+    """Remove a profile if it exists and retire its id (sign-up compensation)."""
+    forget_users(db.session, [user_id])
     db.session.commit()
+
+
+def forget_users(session, user_ids: list[uuid.UUID]) -> None:
+    """Delete these users' profiles and leave tombstones, in the caller's transaction."""
+    if not user_ids:
+        return
+    session.execute(
+        pg_insert(DeletedUser).values([{"id": i} for i in user_ids]).on_conflict_do_nothing()
+    )
+    session.execute(delete(Profile).where(Profile.id.in_(user_ids)))

@@ -111,6 +111,14 @@ def test_frozen_user_service_is_503_without_waiting_for_it(make_app, slow_server
     assert time.monotonic() - started < 2.0
     assert_problem(response, 503)
     assert account_count(app, email) == 0
+    # the PUT may still land when the peer wakes: its undo is queued durably
+    with app.app_context():
+        from auth_service.models import db, outbox
+
+        rows = db.session.execute(
+            select(outbox.c.topic, outbox.c.payload).order_by(outbox.c.id.desc()).limit(1)
+        ).all()
+    assert rows[0].topic == "user-deleted" and rows[0].payload["type"] == "user.deleted"
 
 
 @pytest.fixture

@@ -167,3 +167,36 @@ def test_internal_batch_lookup_needs_service_credential(client):
     assert_problem(client.get(f"/internal/users?ids={a}"), 403)
     ok = client.get(f"/internal/users?ids={a},{uuid.uuid4()}", headers=service_headers())
     assert [item["userId"] for item in ok.get_json()["items"]] == [str(a)]
+
+
+def test_deleted_id_is_never_created_again(client):
+    user_id = create_profile(client, "Gone")
+    assert client.delete(f"/internal/users/{user_id}", headers=service_headers()).status_code == 204
+    late = client.put(
+        f"/internal/users/{user_id}", json={"displayName": "Late"}, headers=service_headers()
+    )
+    assert_problem(late, 409)
+    assert client.get(f"/users/{user_id}").status_code == 404
+
+
+def test_user_deleted_event_removes_profile_and_retires_the_id(app, client):
+    from servicekit.consumer import Event
+    from user_service.events import on_user_deleted
+    from user_service.models import db
+
+    kept, gone, never = create_profile(client, "Kept"), create_profile(client, "Gone"), uuid.uuid4()
+    events = [
+        Event("user-deleted", 0, n, str(uid), {"eventId": str(uuid.uuid4()), "userId": str(uid)})
+        for n, uid in enumerate([gone, never])
+    ] + [Event("user-deleted", 0, 9, None, {"eventId": "e-bad", "userId": "nope"})]
+    with app.app_context():
+        refused = on_user_deleted(db.session, events)
+        db.session.commit()
+    assert [reason for _, reason in refused] == ["user.deleted without a valid userId"]
+    assert client.get(f"/users/{gone}").status_code == 404
+    assert client.get(f"/users/{kept}").status_code == 200
+    for uid in (gone, never):
+        again = client.put(
+            f"/internal/users/{uid}", json={"displayName": "Again"}, headers=service_headers()
+        )
+        assert_problem(again, 409)
