@@ -27,16 +27,20 @@ SECURITY_HEADERS_MIDDLEWARE = {
         "customResponseHeaders": {"Server": ""},  # no server banner (gunicorn's) leaves
     }
 }
-# noop@internal answers 418 for denied and unknown paths; the errors middleware turns that
-# into a 404 whose body is the problem document the auth service serves for it.
+# Answers the gateway makes itself get the problem document every service serves at
+# /problems/<status>: noop@internal's 418 for denied and unknown paths becomes a 404, and
+# 5xx (auth unreachable, no healthy server, a dead backend) keep their status.
 PROBLEMS_SERVICE = "gateway-problems"
 NOT_FOUND_MIDDLEWARE = {
     "errors": {
         "status": ["418"],
         "statusRewrites": {"418": 404},
         "service": PROBLEMS_SERVICE,
-        "query": "/problems/not-found",
+        "query": "/problems/404",
     }
+}
+GATEWAY_ERRORS_MIDDLEWARE = {
+    "errors": {"status": ["500-504"], "service": PROBLEMS_SERVICE, "query": "/problems/{status}"}
 }
 
 
@@ -112,6 +116,7 @@ def dynamic_config(
         },
         "security-headers": SECURITY_HEADERS_MIDDLEWARE,
         "not-found": not_found,
+        "gateway-errors": GATEWAY_ERRORS_MIDDLEWARE,
     }
     routers: dict = {
         # services' internal endpoints are never public, whatever prefix they sit under
@@ -138,8 +143,9 @@ def dynamic_config(
             "rule": _prefix_rule(spec.prefix),
             "priority": 100,
             "entryPoints": ["web"],
-            # headers first, so answers made by forward auth itself carry them too
-            "middlewares": ["security-headers", "auth"],
+            # headers first, so answers made by forward auth itself carry them too; errors
+            # before auth, so an unreachable auth service is a problem document as well
+            "middlewares": ["security-headers", "gateway-errors", "auth"],
             "service": spec.name,
         }
         lb_services[spec.name] = {
@@ -149,8 +155,14 @@ def dynamic_config(
                 "passHostHeader": True,
             }
         }
+    # every service serves the problem pages: any one that is alive will do
     lb_services[PROBLEMS_SERVICE] = {
-        "loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{auth_port}"}]}
+        "loadBalancer": {
+            "servers": [
+                {"url": f"http://127.0.0.1:{port_base + spec.port_offset}"} for spec in services
+            ],
+            "healthCheck": {"path": "/health/live", "interval": "2s", "timeout": "1s"},
+        }
     }
     return {"http": {"routers": routers, "middlewares": middlewares, "services": lb_services}}
 

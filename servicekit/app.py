@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import logging
 import os
 from collections.abc import Mapping
 
@@ -10,6 +11,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings, load_settings
 from .db import configure_database
@@ -19,6 +21,8 @@ from .health import add_ready_check, broker_check, database_check, install_healt
 from .http import ServiceClient
 from .input_guard import install_input_guard
 from .logging import configure_logging, install_request_logging
+
+log = logging.getLogger(__name__)
 
 
 class ProblemSchema(Schema):
@@ -106,8 +110,26 @@ def create_service_app(
 def finish_service_app(app: Flask, db) -> Flask:
     """Bind the service's database and make readiness depend on it."""
     db.init_app(app)
+    _safe_session_teardown(app, db)
     add_ready_check(app, "database", database_check(db))
     return app
+
+
+def _safe_session_teardown(app: Flask, db) -> None:
+    """Replace Flask-SQLAlchemy's teardown with one that survives a dead connection.
+
+    When PostgreSQL ends a connection mid-request, the closing ROLLBACK raises after the
+    error handlers have run, and the WSGI server would answer with its own HTML 500.
+    """
+    funcs = app.teardown_appcontext_funcs
+    funcs[:] = [f for f in funcs if getattr(f, "__self__", None) is not db]
+
+    @app.teardown_appcontext
+    def remove_session(_exc: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except SQLAlchemyError as exc:
+            log.warning("discarded a session whose connection died: %s", exc.__class__.__name__)
 
 
 def settings_of(app: Flask) -> Settings:

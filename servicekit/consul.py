@@ -73,7 +73,7 @@ def traefik_tags(name: str, prefix: str | None) -> list[str]:
         f"{router}.rule=Path(`{prefix}`) || PathPrefix(`{prefix}/`)",
         f"{router}.entrypoints=web",
         f"{router}.priority=100",
-        f"{router}.middlewares=security-headers@file,auth@file",
+        f"{router}.middlewares=security-headers@file,gateway-errors@file,auth@file",
         f"{router}.service={name}",
         f"traefik.http.services.{name}.loadbalancer.passhostheader=true",
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
@@ -49,10 +50,28 @@ def ready() -> tuple[Response, int]:
     return jsonify({"status": status, "checks": checks}), 200 if healthy else 503
 
 
-@bp.get("/problems/not-found")
-def gateway_not_found() -> Response:
-    """The body the gateway shows for paths it does not route (never routed itself)."""
-    return problem(404, "Not found", "Nothing is served at this path.", instance=None)
+_GATEWAY_DETAILS = {
+    404: "Nothing is served at this path.",
+    500: "The request could not be completed; try again shortly.",
+    502: "The service behind this path did not answer; try again shortly.",
+    503: "The service behind this path is unavailable; try again shortly.",
+    504: "The service behind this path did not answer in time; try again shortly.",
+}
+
+
+@bp.get("/problems/<int:status>")
+def gateway_problem(status: int) -> Response:
+    """The body the gateway shows for answers it makes itself (never routed itself)."""
+    if status not in _GATEWAY_DETAILS:
+        status = 404
+    headers = {"Retry-After": "1"} if status >= 500 else None
+    return problem(
+        status,
+        HTTPStatus(status).phrase,
+        _GATEWAY_DETAILS[status],
+        headers=headers,
+        instance=None,
+    )
 
 
 @bp.get("/metrics")

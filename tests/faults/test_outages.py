@@ -188,11 +188,6 @@ def test_reads_needing_display_names_answer_degraded_in_time_while_the_user_serv
     tracked.assert_exact_eventually()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: auth_service/services.py sign_up does not undo a profile PUT that timed out; "
-    "the frozen user service applies it when thawed, leaving an orphan profile",
-)
 def test_sign_up_answers_503_and_leaves_nothing_behind_while_the_user_service_is_frozen(
     fault_stack, gateway, alice
 ):
@@ -361,11 +356,6 @@ class Load:
 RESTARTS = 2
 
 
-@pytest.mark.xfail(
-    strict=False,  # the race is hit in about 2 runs of 3; its deterministic twin is strict
-    reason="bug: same teardown rollback as the next test, hit when a restart lands between "
-    "a request's last query and its teardown: gunicorn's HTML 500",
-)
 def test_services_ride_out_a_postgresql_restart_under_load_without_being_restarted(
     fault_stack, gateway, alice
 ):
@@ -411,11 +401,6 @@ def _idle_in_transaction(fault_stack, service: str) -> None:
     assert waiting >= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Flask-SQLAlchemy's teardown rollback on a connection PostgreSQL ended raises "
-    "outside the error handlers (servicekit/app.py finish_service_app): gunicorn's HTML 500",
-)
 def test_a_read_whose_transaction_a_postgresql_restart_ends_still_answers_a_problem_document(
     fault_stack, alice, friends
 ):
@@ -442,11 +427,6 @@ def test_a_read_whose_transaction_a_postgresql_restart_ends_still_answers_a_prob
 HEALTH_CHECK_INTERVAL_S = 5.0  # Traefik's, devstack/traefik.py
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: once Traefik's health check takes a service out, the gateway answers its own "
-    "text/plain 503 'no available server' (devstack/traefik.py has no errors middleware for it)",
-)
 def test_while_postgresql_is_down_the_gateway_answers_503_problem_documents(fault_stack, gateway):
     """Longer than one health-check interval, so the gateway has noticed too."""
     answers = []
