@@ -180,10 +180,97 @@ def main() -> None:
             runs.append(run_benchmark("friends_list", ["--postgres-url", postgres]))
         finally:
             stack.stop()
-    write_report(runs, memory_table(at_rest, under_load))
+    service_pss = [
+        pss
+        for name, (_rss, pss) in under_load.items()
+        if name.endswith(("-service", "-worker")) or "-service (child" in name
+    ]
+    goals = summary(runs, max(service_pss, default=float("nan")))
+    print(goals)
+    write_report(runs, memory_table(at_rest, under_load), goals)
 
 
-def write_report(runs: list[tuple[str, str]], memory: str) -> None:
+# (goal, benchmark module, regex on its output, how to read the figure, test it meets)
+GOALS = [
+    (
+        "gateway keeps >= 0.5 of direct throughput",
+        "gateway",
+        r"throughput ratio: ([\d.]+)",
+        "{}",
+        lambda v: v >= 0.5,
+    ),
+    (
+        "1,000-entry list read < 4x a 10-entry one (p50)",
+        "watchlist_reads",
+        r"ratio big/small p50: ([\d.]+)x",
+        "{}x",
+        lambda v: v < 4,
+    ),
+    (
+        "entry additions through the gateway (no goal)",
+        "watchlist_reads",
+        r"-> (\d+) entries/s",
+        "{}/s",
+        None,
+    ),
+    (
+        "relay drains >= 5,000 events/s",
+        "watchlist_relay",
+        r"->\s+([\d,]+) events/s",
+        "{}/s",
+        lambda v: v >= 5000,
+    ),
+    (
+        "statistics catch-up >= 10,000 events/s",
+        "stats_catchup",
+        r"consumer applied\s+(\d+) events/s",
+        "{}/s",
+        lambda v: v >= 10000,
+    ),
+    (
+        "catch-up vs a bare consumer (no goal)",
+        "stats_catchup",
+        r"applied/bare ratio: ([\d.]+)",
+        "{}",
+        None,
+    ),
+    ("event lag p50 < 300 ms", "stats_lag", r"p50 (\d+) ms", "{} ms", lambda v: v < 300),
+    ("event lag p99 < 1,000 ms", "stats_lag", r"p99 (\d+) ms", "{} ms", lambda v: v < 1000),
+    (
+        "500 friends < 3x 10 friends (p50)",
+        "friends_list",
+        r"ratio 500/10 \(default page\): p50 ([\d.]+)x",
+        "{}x",
+        lambda v: v < 3,
+    ),
+]
+
+
+def summary(runs: list[tuple[str, str]], peak_service_pss: float) -> str:
+    """The goals table: each goal, the figure this run measured, met or not."""
+    import re
+
+    rows = ["| goal | measured | met |", "|---|---:|---|"]
+    for goal, module, pattern, shape, test in GOALS:
+        output = next(
+            (out for cmd, out in runs if cmd.startswith(f"python -m bench.{module} ")), ""
+        )
+        match = re.search(pattern, output)
+        if not match:
+            rows.append(f"| {goal} | not measured | no |")
+            continue
+        value = float(match.group(1).replace(",", ""))
+        verdict = "—" if test is None else ("yes" if test(value) else "**no**")
+        rows.append(f"| {goal} | {shape.format(match.group(1))} | {verdict} |")
+    verdict = "yes" if peak_service_pss < 100 else "**no**"
+    rows.append(
+        f"| < 100 MB per service process under load (peak PSS) | {peak_service_pss:.0f} MB "
+        f"| {verdict} |"
+    )
+    return "\n".join(rows)
+
+
+def write_report(runs: list[tuple[str, str]], memory: str, goals: str = "") -> None:
     """`bench/RESULTS.md`: the machine, each benchmark's raw output, memory per process."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -201,6 +288,8 @@ def write_report(runs: list[tuple[str, str]], memory: str) -> None:
         "< 100 MB per service process under load.",
         "",
     ]
+    if goals:
+        lines += ["## Goals", "", goals, ""]
     for command, output in runs:
         lines += [f"## `{command}`", "", "```", output, "```", ""]
     lines += [
