@@ -45,7 +45,9 @@ class StandInService(BaseHTTPRequestHandler):
     seen: list[str] = []
 
     def do_GET(self):  # noqa: N802
-        StandInService.seen.append(self.path)
+        # the gateway fetching its own error page is not the client's request arriving
+        if not self.path.startswith("/problems/"):
+            StandInService.seen.append(self.path)
         body = json.dumps({"path": self.path, "headers": dict(self.headers.items())}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
