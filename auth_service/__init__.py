@@ -11,7 +11,7 @@ from servicekit.app import create_service_app, finish_service_app
 from . import passwords
 from .api import blp
 from .models import db
-from .verify import gateway, install_lookup_engine, quiet_access_log
+from .verify import gateway, install_lookup_engine
 
 SERVICE_NAME = "auth"
 PREFIX = "/auth"
@@ -28,6 +28,8 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         # Only the worker talks to Kafka: a broker outage must not take sign-in
         # (and with it every gateway request) out of the load balancer.
         uses_broker=False,
+        # one forward-auth call per gateway request: no access line, no request metrics
+        quiet_paths=("/verify",),
     )
     finish_service_app(app, db)
     api.register_blueprint(blp)
@@ -36,6 +38,5 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     from .cli import register_cli  # late: `python -m auth_service.cli` runs that module
 
     register_cli(app)
-    quiet_access_log()
     passwords.warm_up()
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,6 +49,17 @@ def decode_token(*, secret: str, token: str) -> Claims:
     """The claims of a token this service issued; InvalidToken for anything else."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("missing or oversized token")
+    claims, expires_at = _verified(secret, token)
+    if expires_at <= time.time():
+        raise InvalidToken("token expired")
+    return claims
+
+
+# The same token arrives with every request of a client. Its signature and claims never
+# change, so they are checked once and remembered by the exact token text (a forged or
+# edited token is a different text and is checked in full); expiry is checked every time.
+@functools.lru_cache(maxsize=8192)
+def _verified(secret: str, token: str) -> tuple[Claims, float]:
     try:
         claims = jwt.decode(
             token,
@@ -56,7 +69,7 @@ def decode_token(*, secret: str, token: str) -> Claims:
             issuer=ISSUER,
             options={"require": _REQUIRED_CLAIMS},
         )
-        return Claims(uuid.UUID(claims["sub"]), str(claims.get("role", "")))
+        return Claims(uuid.UUID(claims["sub"]), str(claims.get("role", ""))), float(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from None
 

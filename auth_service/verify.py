@@ -9,7 +9,6 @@ client gets. Kept cheap on purpose: a token check and one primary-key lookup.
 from __future__ import annotations
 
 import enum
-import logging
 import uuid
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -137,23 +136,3 @@ def verify() -> Response:
         response.headers[USER_ID_HEADER] = str(caller[0])
         response.headers[USER_ROLE_HEADER] = caller[1]
     return response
-
-
-class _SkipVerifyLines(logging.Filter):
-    """Drop the access line of `/verify` (one per gateway request) unless debugging."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.msg
-        if isinstance(msg, dict) and msg.get("path") == "/verify":
-            return logging.getLogger("access").isEnabledFor(logging.DEBUG)
-        return True
-
-
-_skip_verify_lines = _SkipVerifyLines()
-
-
-def quiet_access_log() -> None:
-    """Install the filter once per process."""
-    access = logging.getLogger("access")
-    if _skip_verify_lines not in access.filters:
-        access.addFilter(_skip_verify_lines)

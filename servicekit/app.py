@@ -61,10 +61,12 @@ def create_service_app(
     title: str,
     config: Mapping[str, str] | None = None,
     uses_broker: bool = False,
+    quiet_paths: tuple[str, ...] = (),
 ) -> tuple[Flask, Api]:
     """A Flask app with settings, problem errors, logging, health, metrics and OpenAPI.
 
     `config` overrides environment variables (tests pass a database URL this way).
+    `quiet_paths` are hot internal paths left out of the access log and request metrics.
     The caller registers its own models (`db.init_app`) and blueprints on the result.
     """
     environ = {**os.environ, **(config or {})}
@@ -94,9 +96,9 @@ def create_service_app(
     configure_database(app, settings)
     api = ServiceApi(app)
     register_error_handlers(app)
-    install_request_logging(app)
+    install_request_logging(app, quiet_paths)
     install_input_guard(app)
-    install_health(app)
+    install_health(app, quiet_paths)
     app.extensions["wlt_service_client"] = ServiceClient(
         make_discovery(settings), settings.service_token, timeout_s=settings.http_timeout_s
     )

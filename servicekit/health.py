@@ -117,8 +117,9 @@ def broker_check(bootstrap: str, ttl_s: float = 5.0) -> ReadyCheck:
     return check
 
 
-def install_health(app: Flask) -> None:
-    """Register the health and metrics routes and HTTP request metrics."""
+def install_health(app: Flask, quiet_paths: tuple[str, ...] = ()) -> None:
+    """Register the health and metrics routes and HTTP request metrics (not of quiet paths)."""
+    excluded = ["/health", "/metrics", *quiet_paths]
     app.extensions.setdefault("wlt_ready_checks", {})
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         from prometheus_client import multiprocess
@@ -126,7 +127,7 @@ def install_health(app: Flask) -> None:
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        MultiprocessPrometheusMetrics(app, path=None, excluded_paths=["/health", "/metrics"])
+        MultiprocessPrometheusMetrics(app, path=None, excluded_paths=excluded)
     else:
         from prometheus_flask_exporter import PrometheusMetrics
 

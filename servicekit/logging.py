@@ -60,9 +60,14 @@ def _valid_request_id(value: str) -> bool:
     return 0 < len(value) <= 128 and value.isascii() and value.isprintable()
 
 
-def install_request_logging(app: Flask) -> None:
-    """Take or mint `X-Request-Id`, echo it back, and log one line per request."""
+def install_request_logging(app: Flask, quiet_paths: tuple[str, ...] = ()) -> None:
+    """Take or mint `X-Request-Id`, echo it back, and log one line per request.
+
+    `quiet_paths` (and health and metrics) get no line: the gateway's forward-auth call
+    would otherwise double every request's log.
+    """
     access = structlog.get_logger("access")
+    silent = ("/health", "/metrics", *quiet_paths)
 
     @app.before_request
     def _start() -> None:
@@ -77,7 +82,7 @@ def install_request_logging(app: Flask) -> None:
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
         started = g.get("request_started")
-        if started is not None and not request.path.startswith(("/health", "/metrics")):
+        if started is not None and not request.path.startswith(silent):
             access.info(
                 "request",
                 method=request.method,

@@ -206,3 +206,21 @@ def test_verify_survives_its_database_connections_being_killed(app, auth):
 def test_refusal_names_the_clients_path_not_verify(auth):
     body = auth.verify("GET", "/watchlists/abc?limit=2").get_json()
     assert body["status"] == 401 and body["instance"] == "/watchlists/abc"
+
+
+def test_a_token_checked_before_still_expires_on_time(auth):
+    import time
+
+    user_id = auth.signup()["userId"]
+    token = make_token(sub=user_id, exp=datetime.now(UTC) + timedelta(seconds=1.5))
+    assert auth.verify(*PROTECTED, token=token).status_code == 200  # checked and remembered
+    time.sleep(2)
+    assert auth.verify(*PROTECTED, token=token).status_code == 401
+
+
+def test_an_edited_copy_of_a_remembered_token_is_refused(auth):
+    token = auth.signup()["accessToken"]
+    assert auth.verify(*PROTECTED, token=token).status_code == 200
+    header, payload, signature = token.split(".")
+    edited = f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    assert auth.verify(*PROTECTED, token=edited).status_code == 401
