@@ -10,7 +10,27 @@ from __future__ import annotations
 
 import argparse
 
-from bench.common import closed_loop, command_line, running_stack, sign_up, stack_arguments
+from bench.common import (
+    LoadResult,
+    closed_loop,
+    command_line,
+    running_stack,
+    sign_up,
+    stack_arguments,
+)
+
+ROUNDS = 5
+
+
+def merge(results: list[LoadResult]) -> LoadResult:
+    """One result from several rounds of the same path."""
+    return LoadResult(
+        results[0].label,
+        sum(r.requests for r in results),
+        sum(r.errors for r in results),
+        sum(r.seconds for r in results),
+        [ms for r in results for ms in r.latencies_ms],
+    )
 
 
 def main() -> None:
@@ -29,16 +49,27 @@ def main() -> None:
         path = f"/users?ids={user_id}"
         bearer = {"Authorization": f"Bearer {token}"}
         stated = {"X-User-Id": user_id, "X-User-Role": "USER"}
-        run = dict(concurrency=args.concurrency, seconds=args.seconds)
-        closed_loop("warm-up", lambda s: s.get(gateway + path, headers=bearer), seconds=2)
-        through = closed_loop(
-            "gateway (forward auth)", lambda s: s.get(gateway + path, headers=bearer), **run
-        )
-        straight = closed_loop(
-            "direct to user service", lambda s: s.get(direct + path, headers=stated), **run
-        )
+        calls = {
+            "gateway (forward auth)": lambda s: s.get(gateway + path, headers=bearer),
+            "direct to user service": lambda s: s.get(direct + path, headers=stated),
+        }
+        for call in calls.values():
+            closed_loop("warm-up", call, concurrency=args.concurrency, seconds=1)
+        # Alternate short rounds so drift on a shared machine falls on both paths alike.
+        rounds = {label: [] for label in calls}
+        for _ in range(ROUNDS):
+            for label, call in calls.items():
+                rounds[label].append(
+                    closed_loop(
+                        label, call, concurrency=args.concurrency, seconds=args.seconds / ROUNDS
+                    )
+                )
+        through, straight = (merge(rounds[label]) for label in calls)
     print(f"# {command_line()}")
-    print(f"# GET /users?ids=<self>, {args.concurrency} threads, {args.seconds:.0f} s per path")
+    print(
+        f"# GET /users?ids=<self>, {args.concurrency} threads, {args.seconds:.0f} s per path "
+        f"in {ROUNDS} alternating rounds"
+    )
     print(through.line())
     print(straight.line())
     ratio = through.rate / straight.rate if straight.rate else float("nan")
