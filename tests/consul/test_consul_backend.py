@@ -59,7 +59,8 @@ def test_registration_with_consul_double_carries_the_gateway_router_in_tags(cons
         "traefik.http.routers.watchlist.rule=Path(`/watchlists`) || PathPrefix(`/watchlists/`)"
         in tags
     )
-    assert "traefik.http.routers.watchlist.middlewares=security-headers@file,gateway-errors@file,auth@file" in tags
+    middlewares = "security-headers@file,gateway-errors@file,auth@file"
+    assert f"traefik.http.routers.watchlist.middlewares={middlewares}" in tags
     assert "traefik.http.routers.watchlist.entrypoints=web" in tags
     assert not any("stripprefix" in tag.lower() for tag in tags)
 
