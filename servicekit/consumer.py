@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from prometheus_client import Counter
-from sqlalchemy import Engine, String, Table, bindparam, insert, text
+from sqlalchemy import Engine, String, Table, bindparam, func, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -47,6 +49,8 @@ class Event:
 class PoisonEvent(Exception):
     """Raised by a handler's validation for an event that can never be applied."""
 
+
+PROCESSED_KEEP_DAYS = 7
 
 # A handler applies fresh events of one topic in the caller's transaction and returns
 # the events it refused (each with a reason) for the dead-letter table.
@@ -225,12 +229,32 @@ class EventConsumer:
         """Leave the consumer group (for callers that poll by hand instead of `run`)."""
         self._consumer.close()
 
+    def prune_processed(self, keep_days: float = PROCESSED_KEEP_DAYS) -> int:
+        """Forget applied event ids older than `keep_days`; returns how many went.
+
+        A duplicate can only come from a redelivery (a crash before the offset commit, a
+        relay republishing after a crash), which happens within minutes; a week of ids
+        is ample, and the table stops growing with the topic.
+        """
+        processed = self._processed
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                processed.delete().where(
+                    processed.c.processed_at < func.now() - timedelta(days=keep_days)
+                )
+            )
+        return result.rowcount
+
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; back off and retry the same batch on failures."""
         backoff = 0.2
+        next_prune = time.monotonic()
         try:
             while not stop.is_set():
                 try:
+                    if time.monotonic() >= next_prune:
+                        self.prune_processed()
+                        next_prune = time.monotonic() + 3600
                     self.poll_once()
                     backoff = 0.2
                 except Exception as exc:  # noqa: BLE001 - the loop must outlive any outage

@@ -214,3 +214,32 @@ def test_failed_batch_is_rewound_and_applied_later(engine, kafka_bootstrap, topi
     with engine.connect() as conn:
         ns = set(conn.execute(select(applied.c.n).where(applied.c.n.in_([8001, 8002]))).scalars())
     assert ns == {8001, 8002}
+
+
+def test_applied_event_ids_older_than_a_week_are_forgotten(engine, kafka_bootstrap, topic_prefix):
+    from sqlalchemy import insert, text
+
+    old, recent = f"old-{uuid.uuid4()}", f"new-{uuid.uuid4()}"
+    with engine.begin() as conn:
+        conn.execute(
+            insert(processed), [{"event_id": old, "topic": "t"}, {"event_id": recent, "topic": "t"}]
+        )
+        conn.execute(
+            text(
+                "UPDATE processed_events SET processed_at = now() - interval '8 days' "
+                "WHERE event_id = :e"
+            ),
+            {"e": old},
+        )
+    loop = make_consumer(engine, kafka_bootstrap, topic_prefix, "unused", record_handler)
+    try:
+        assert loop.prune_processed() >= 1
+    finally:
+        loop.close()
+    with engine.connect() as conn:
+        left = set(
+            conn.execute(
+                select(processed.c.event_id).where(processed.c.event_id.in_([old, recent]))
+            ).scalars()
+        )
+    assert left == {recent}
