@@ -14,15 +14,13 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import psutil
 
-from devstack.ports import free_port, free_port_base
+from bench.common import running_stack
 from devstack.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,63 +121,48 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (smoke test)")
     args = parser.parse_args()
     seconds = "4" if args.quick else "10"
-    with tempfile.TemporaryDirectory(prefix="wlt-bench-") as tmp:
-        stack = LocalStack(
-            Path(tmp),
-            port_base=free_port_base(),
-            kafka_port=free_port(),
-            kafka_controller_port=free_port(),
-            postgres_port=free_port(),
-            topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
-            from_environment=False,
-            log=lambda *a, **k: None,
-        )
-        print("starting a fresh stack...", flush=True)
-        stack.start()
-        try:
-            time.sleep(3)
-            sampler = MemorySampler(stack)
-            at_rest = sampler.sample()
-            gateway = stack.gateway_url
-            postgres = stack.postgres.url("").rstrip("/")
-            kafka = stack.kafka_bootstrap
-            runs: list[tuple[str, str]] = []
-            with sampler:
-                runs.append(
-                    run_benchmark(
-                        "gateway",
-                        [
-                            "--base-url",
-                            gateway,
-                            "--direct-url",
-                            stack.service_url("user"),
-                            "--seconds",
-                            seconds,
-                        ],
-                    )
-                )
-                runs.append(run_benchmark("watchlist_reads", ["--base-url", gateway]))
-                runs.append(
-                    run_benchmark(
-                        "stats_lag",
-                        [
-                            "--base-url",
-                            gateway,
-                            "--rate",
-                            "100",
-                            "--seconds",
-                            "20" if not args.quick else "5",
-                        ],
-                    )
-                )
-            under_load = sampler.peak
+    print("starting a fresh stack...", flush=True)
+    with running_stack(None) as (gateway, stack):
+        time.sleep(3)
+        sampler = MemorySampler(stack)
+        at_rest = sampler.sample()
+        postgres = stack.postgres.url("").rstrip("/")
+        kafka = stack.kafka_bootstrap
+        runs: list[tuple[str, str]] = []
+        with sampler:
             runs.append(
-                run_benchmark("watchlist_relay", ["--postgres-url", postgres, "--kafka", kafka])
+                run_benchmark(
+                    "gateway",
+                    [
+                        "--base-url",
+                        gateway,
+                        "--direct-url",
+                        stack.service_url("user"),
+                        "--seconds",
+                        seconds,
+                    ],
+                )
             )
-            runs.append(run_benchmark("stats_catchup", ["--postgres", postgres, "--kafka", kafka]))
-            runs.append(run_benchmark("friends_list", ["--postgres-url", postgres]))
-        finally:
-            stack.stop()
+            runs.append(run_benchmark("watchlist_reads", ["--base-url", gateway]))
+            runs.append(
+                run_benchmark(
+                    "stats_lag",
+                    [
+                        "--base-url",
+                        gateway,
+                        "--rate",
+                        "100",
+                        "--seconds",
+                        "20" if not args.quick else "5",
+                    ],
+                )
+            )
+        under_load = sampler.peak
+        runs.append(
+            run_benchmark("watchlist_relay", ["--postgres-url", postgres, "--kafka", kafka])
+        )
+        runs.append(run_benchmark("stats_catchup", ["--postgres", postgres, "--kafka", kafka]))
+        runs.append(run_benchmark("friends_list", ["--postgres-url", postgres]))
     service_pss = [
         pss
         for name, (_rss, pss) in under_load.items()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import shlex
-import statistics
 import sys
 import tempfile
 import threading
@@ -32,7 +31,11 @@ def stack_arguments(parser: argparse.ArgumentParser) -> None:
 
 @contextlib.contextmanager
 def running_stack(base_url: str | None) -> Iterator[tuple[str, object | None]]:
-    """The gateway URL to measure and, when we started it, the LocalStack itself."""
+    """The gateway URL to measure and, when we started it, the LocalStack itself.
+
+    A stack started here has its own PostgreSQL and Kafka on free ports, whatever the
+    environment names, so the figures come from a fresh system.
+    """
     if base_url:
         yield base_url.rstrip("/"), None
         return
@@ -45,7 +48,9 @@ def running_stack(base_url: str | None) -> Iterator[tuple[str, object | None]]:
             port_base=free_port_base(),
             kafka_port=free_port(),
             kafka_controller_port=free_port(),
+            postgres_port=free_port(),
             topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
+            from_environment=False,
             log=lambda *a, **k: None,
         )
         stack.start()
@@ -138,8 +143,3 @@ def closed_loop(
     for thread in threads:
         thread.join()
     return LoadResult(label, len(latencies), errors, time.perf_counter() - began, latencies)
-
-
-def median(values: list[float]) -> float:
-    """Median, for repeated short measurements."""
-    return statistics.median(values) if values else float("nan")
