@@ -78,17 +78,22 @@ def _abandon_profile(user_id: uuid.UUID) -> None:
     nothing to remove.
     """
     try:
-        add_event(
-            db.session,
-            outbox,
-            topic=USER_DELETED,
-            key=str(user_id),
-            payload=new_event("user.deleted", userId=str(user_id)),
-        )
+        _announce_deleted(user_id)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
         log.error("could not queue the undo of profile %s", user_id)
+
+
+def _announce_deleted(user_id: uuid.UUID) -> None:
+    """Queue `user.deleted` for this id in the current transaction."""
+    add_event(
+        db.session,
+        outbox,
+        topic=USER_DELETED,
+        key=str(user_id),
+        payload=new_event("user.deleted", userId=str(user_id)),
+    )
 
 
 def _create_profile(user_id: uuid.UUID, display_name: str) -> str:
@@ -148,11 +153,5 @@ def delete_account(*, caller: Identity, user_id: uuid.UUID) -> None:
     if deleted is None:
         db.session.rollback()
         raise NotFound("No account with this id.")
-    add_event(
-        db.session,
-        outbox,
-        topic=USER_DELETED,
-        key=str(user_id),
-        payload=new_event("user.deleted", userId=str(user_id)),
-    )
+    _announce_deleted(user_id)
     db.session.commit()
