@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import uuid
 
 import requests
+from requests.adapters import HTTPAdapter
 
 SERVICE_TOKEN = "test-service-token-" + secrets.token_hex(16)
 JWT_SECRET = "test-jwt-secret-" + secrets.token_hex(16)
@@ -79,3 +81,27 @@ def sign_up(gateway: str, name: str = "Tester") -> Api:
     api = Api(gateway, body["accessToken"], body["userId"])
     api.email = email
     return api
+
+
+class SourceAddressAdapter(HTTPAdapter):
+    """Connect from a given loopback address, so the gateway sees another client."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        return super().init_poolmanager(*args, **kwargs)
+
+
+def client_from(source: str) -> requests.Session:
+    """A requests session whose connections come from `source` (e.g. 127.23.4.5)."""
+    session = requests.Session()
+    session.mount("http://", SourceAddressAdapter(source))
+    return session
+
+
+def another_loopback_address() -> str:
+    """A random 127.x.y.z other than 127.0.0.1: a client no other test shares."""
+    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"

@@ -15,13 +15,10 @@ content-type and schema conformance are checked on every answer, errors included
 from __future__ import annotations
 
 import os
-import random
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from requests.adapters import HTTPAdapter
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.helpers import sign_up
+from tests.helpers import another_loopback_address, client_from, sign_up
 
 EXAMPLES = int(os.environ.get("WLT_FUZZ_EXAMPLES", "5"))
 PREFIXES = ["/auth", "/users", "/watchlists", "/friends", "/friendswatchlists", "/mediastatistics"]
@@ -81,18 +78,6 @@ CHECKS = [
 ]
 
 
-class SourceAddress(HTTPAdapter):
-    """Connect from a given local address."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.source, 0)
-        return super().init_poolmanager(*args, **kwargs)
-
-
 def fuzz_operation(operation, mode, base_url: str, headers: dict, session) -> str | None:
     """Run one operation in one generation mode; the failure report, or None."""
 
@@ -125,10 +110,7 @@ def test_generated_requests_never_break_a_service(gateway, prefix):
     headers = {"Authorization": f"Bearer {user.token}"}
     # Fuzzed sign-ins fail; from a loopback address of its own the fuzzer never throttles
     # the sign-ins of other tests (the auth service counts failures per client address).
-    session = requests.Session()
-    session.mount(
-        "http://", SourceAddress(f"127.{random.randint(1, 254)}.0.{random.randint(1, 254)}")
-    )
+    session = client_from(another_loopback_address())
     findings = []
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations, f"{prefix}: no operations documented"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-from tests.helpers import PASSWORD, sign_up
+from tests.helpers import PASSWORD, another_loopback_address, client_from, sign_up
 
-from .conftest import another_loopback_address, assert_problem, client_from
+from .conftest import assert_problem
 
 MAX_PER_EMAIL = 5  # the contract says "repeated failures"; the auth service allows 5
 MAX_PER_CLIENT = 20
