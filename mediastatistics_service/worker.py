@@ -1,8 +1,8 @@
 """The media statistics worker: `python -m mediastatistics_service.worker`.
 
 It consumes `media-entry-changed` with the kit's exactly-once loop; it has no outbox.
-`servicekit.worker.run_worker` builds the kit's plain consumer, so this worker builds
-its own to add lag recording and a shorter poll wait (events show sooner).
+`build_consumer` gives `servicekit.worker.run_worker` the service's own loop: the kit's,
+with lag recording and larger batches for catch-up.
 Optional settings: `WLT_STATS_GROUP_ID` (consumer group), `WLT_CONSUMER_INSTANCE_ID`
 (static membership: a restarted worker takes its partitions back at once) and
 `WLT_CONSUMER_SESSION_TIMEOUT_MS`.
@@ -10,22 +10,17 @@ Optional settings: `WLT_STATS_GROUP_ID` (consumer group), `WLT_CONSUMER_INSTANCE
 
 from __future__ import annotations
 
-import logging
-import signal
-import threading
-
 from confluent_kafka import Consumer
 
 from servicekit.app import settings_of
 from servicekit.consumer import consumer_config
 from servicekit.topics import MEDIA_ENTRY_CHANGED
+from servicekit.worker import run_worker
 
 from . import create_app
 from .events import on_media_entry_changed
 from .models import db, dead_letters, processed_events
 from .progress import ProgressRecordingConsumer, consumer_group
-
-log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
 POLL_TIMEOUT_S = 0.05
@@ -58,17 +53,7 @@ def build_consumer(app, **overrides) -> ProgressRecordingConsumer:
 
 def main() -> None:
     """Consume until SIGTERM or SIGINT."""
-    app = create_app()
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    if not settings_of(app).kafka_bootstrap:
-        log.warning("no broker configured (KAFKA_BOOTSTRAP_SERVERS): nothing to consume")
-        stop.wait()
-        return
-    loop = build_consumer(app)
-    log.info("media statistics worker started")
-    loop.run(stop)
+    run_worker(create_app(), db, consumer_factory=build_consumer)
 
 
 if __name__ == "__main__":

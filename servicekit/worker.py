@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 
 from confluent_kafka import Consumer, Producer
 from flask import Flask
@@ -30,9 +31,14 @@ def run_worker(
     processed: Table | None = None,
     dead_letters: Table | None = None,
     group_id: str | None = None,
+    consumer_factory: Callable[[Flask], EventConsumer] | None = None,
     stop: threading.Event | None = None,
 ) -> None:
-    """Run the relay and the consumers until SIGTERM/SIGINT (or `stop`)."""
+    """Run the relay and the consumers until SIGTERM/SIGINT (or `stop`).
+
+    `consumer_factory` builds a service's own consumer loop (a subclass, other batch
+    settings) in place of the plain one made from `handlers`.
+    """
     settings = settings_of(app)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -49,7 +55,10 @@ def run_worker(
         producer = Producer(producer_config(settings.kafka_bootstrap))
         relay = OutboxRelay(engine, outbox, producer, topic_prefix=settings.topic_prefix)
         threads.append(threading.Thread(target=relay.run, args=(stop,), name="relay"))
-    if handlers:
+    loop: EventConsumer | None = None
+    if consumer_factory is not None:
+        loop = consumer_factory(app)
+    elif handlers:
         assert processed is not None and dead_letters is not None and group_id
         consumer = Consumer(consumer_config(settings.kafka_bootstrap, group_id))
         loop = EventConsumer(
@@ -60,6 +69,7 @@ def run_worker(
             dead_letters=dead_letters,
             topic_prefix=settings.topic_prefix,
         )
+    if loop is not None:
         threads.append(threading.Thread(target=loop.run, args=(stop,), name="consumer"))
     for thread in threads:
         thread.start()
