@@ -39,6 +39,40 @@ NOT_FOUND_MIDDLEWARE = {
         "query": "/problems/404",
     }
 }
+# Error pages must never wait on a frozen service: short timeouts, and the auth service
+# first (every request already depends on it), the others only when it is down.
+PROBLEMS_TRANSPORT = "problem-pages"
+PROBLEMS_TRANSPORT_CONFIG = {
+    "forwardingTimeouts": {"dialTimeout": "1s", "responseHeaderTimeout": "1s"}
+}
+
+
+def problem_pages(auth_url: str, other_urls: list[str]) -> dict:
+    """The `gateway-problems` failover service and its two pools."""
+    health = {"path": "/health/live", "interval": "2s", "timeout": "1s"}
+
+    def pool(urls: list[str]) -> dict:
+        return {
+            "loadBalancer": {
+                "servers": [{"url": url} for url in urls],
+                "healthCheck": dict(health),
+                "serversTransport": PROBLEMS_TRANSPORT,
+            }
+        }
+
+    return {
+        PROBLEMS_SERVICE: {
+            "failover": {
+                "service": f"{PROBLEMS_SERVICE}-auth",
+                "fallback": f"{PROBLEMS_SERVICE}-others",
+                "healthCheck": {},
+            }
+        },
+        f"{PROBLEMS_SERVICE}-auth": pool([auth_url]),
+        f"{PROBLEMS_SERVICE}-others": pool(other_urls),
+    }
+
+
 GATEWAY_ERRORS_MIDDLEWARE = {
     "errors": {"status": ["500-504"], "service": PROBLEMS_SERVICE, "query": "/problems/{status}"}
 }
@@ -155,16 +189,24 @@ def dynamic_config(
                 "passHostHeader": True,
             }
         }
-    # every service serves the problem pages: any one that is alive will do
-    lb_services[PROBLEMS_SERVICE] = {
-        "loadBalancer": {
-            "servers": [
-                {"url": f"http://127.0.0.1:{port_base + spec.port_offset}"} for spec in services
+    lb_services.update(
+        problem_pages(
+            f"http://127.0.0.1:{auth_port}",
+            [
+                f"http://127.0.0.1:{port_base + spec.port_offset}"
+                for spec in services
+                if spec.port_offset + port_base != auth_port
             ],
-            "healthCheck": {"path": "/health/live", "interval": "2s", "timeout": "1s"},
+        )
+    )
+    return {
+        "http": {
+            "routers": routers,
+            "middlewares": middlewares,
+            "services": lb_services,
+            "serversTransports": {PROBLEMS_TRANSPORT: PROBLEMS_TRANSPORT_CONFIG},
         }
     }
-    return {"http": {"routers": routers, "middlewares": middlewares, "services": lb_services}}
 
 
 def dump(config: dict) -> str:
