@@ -44,7 +44,13 @@ class UserQueryArgs(PageArgs):
         unknown = EXCLUDE
 
     ids = fields.String(validate=validate.Length(max=100 * 40))
-    q = fields.String(validate=validate.Length(min=1, max=50))
+    # A blank prefix would match every profile: `?q=+++` is a search for nothing.
+    q = fields.String(
+        validate=validate.And(
+            validate.Length(min=1, max=50),
+            validate.Regexp(r".*\S", error="Must not be blank."),
+        )
+    )
 
 
 class ProfilePage(Schema):

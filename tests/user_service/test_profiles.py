@@ -67,6 +67,9 @@ def test_batch_lookup_needs_identity(client):
         "limit=0&q=a",
         "limit=201&q=a",
         "q=a&cursor=garbage",
+        "q=+++",
+        "q=%09%0A%20",
+        "q=",
     ],
 )
 def test_bad_queries_are_422(client, query):
