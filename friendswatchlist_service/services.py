@@ -8,11 +8,13 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from servicekit.errors import Forbidden, NotFound, invalid
+from servicekit.errors import Conflict, Forbidden, NotFound, invalid
 from servicekit.schemas import decode_cursor, encode_cursor
 
-from . import events, people
+from . import events, friends, people
 from .models import ACTIVE, PENDING, Entry, SharedList, db
+
+MAX_PENDING_INVITES = 20
 
 
 def _cursor_key(cursor: str) -> tuple[datetime, uuid.UUID]:
@@ -100,13 +102,31 @@ def entries_of(list_id: uuid.UUID) -> list[Entry]:
 def create_list(
     *, owner_id: uuid.UUID, friend_id: uuid.UUID, name: str
 ) -> tuple[SharedList, people.Names]:
-    """A pending list with an invite to `friend_id`; 422 for oneself, 404 for an unknown user."""
+    """A pending list with an invite to `friend_id`.
+
+    422 for oneself, 404 for an unknown user, 403 for someone who is not an accepted
+    friend (so nobody can be sent lists by strangers), 409 past `MAX_PENDING_INVITES`
+    unanswered invites of the owner; 503 when the user or friends service cannot tell.
+    """
     if friend_id == owner_id:
         raise invalid("friendId", "You cannot invite yourself.")
     # One call both proves the friend exists and names both people for the answer.
     names = people.lookup_strict([owner_id, friend_id])
     if friend_id not in names.by_id:
         raise NotFound("No user with this id.")
+    if not friends.are_friends(owner_id, friend_id):
+        raise Forbidden("You can share a list only with an accepted friend.")
+    # Serialise one owner's invites, so concurrent ones cannot all pass the count.
+    db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(owner_id), 0))))
+    pending = db.session.scalar(
+        select(func.count())
+        .select_from(SharedList)
+        .where(SharedList.owner_id == owner_id, SharedList.state == PENDING)
+    )
+    if pending >= MAX_PENDING_INVITES:
+        raise Conflict(
+            f"You have {pending} unanswered invites; wait for answers or delete some first."
+        )
     shared = SharedList(
         id=uuid.uuid4(),
         name=name.strip(),
