@@ -156,7 +156,7 @@ def decline(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
     with an `after: null` event for each entry the owner had already added.
     """
     shared = _invited(list_id, user_id)
-    delete_with_events(db.session, shared)
+    delete_with_events(db.session, shared, actor_id=user_id)
     db.session.commit()
 
 
@@ -184,13 +184,12 @@ def delete_list(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
     shared = visible(list_id=list_id, user_id=user_id, lock=True)
     if shared.owner_id != user_id:
         raise Forbidden("Only the owner can delete a shared list; a member can leave it.")
-    delete_with_events(db.session, shared)
+    delete_with_events(db.session, shared, actor_id=user_id)
     db.session.commit()
 
 
-def delete_with_events(session: Session, shared: SharedList) -> None:
-    """Delete a locked list and queue one `after: null` event per entry, in one transaction."""
-    entries = list(
+def _locked_entries(session: Session, shared: SharedList) -> list[Entry]:
+    return list(
         session.scalars(
             select(Entry)
             .where(Entry.list_id == shared.id)
@@ -198,7 +197,12 @@ def delete_with_events(session: Session, shared: SharedList) -> None:
             .with_for_update()
         )
     )
-    events.entries_removed(session, entries)
+
+
+def delete_with_events(session: Session, shared: SharedList, *, actor_id: uuid.UUID) -> None:
+    """Delete a locked list and queue one `after: null` event per entry, in one transaction."""
+    entries = _locked_entries(session, shared)
+    events.entries_removed(session, entries, owner_id=shared.owner_id, actor_id=actor_id)
     session.execute(delete(SharedList).where(SharedList.id == shared.id))
 
 
@@ -209,9 +213,17 @@ def remove_person(session: Session, shared: SharedList, user_id: uuid.UUID) -> N
     alone, or a pending list whose owner or invitee goes) is deleted; a member just leaves.
     """
     if shared.owner_id == user_id and shared.member_id is not None:
+        # The entries now count for the new owner: one event each moves them over.
+        events.owner_changed(
+            session,
+            _locked_entries(session, shared),
+            old_owner=user_id,
+            new_owner=shared.member_id,
+            actor_id=user_id,
+        )
         shared.owner_id, shared.member_id = shared.member_id, None
     elif shared.owner_id == user_id or shared.invitee_id == user_id:
-        delete_with_events(session, shared)
+        delete_with_events(session, shared, actor_id=user_id)
     elif shared.member_id == user_id:
         shared.member_id = None
 
