@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+from servicekit.schemas import DisplayName
+
+from .emails import email_key
 
 MAX_EMAIL = 254
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -10,19 +14,22 @@ MIN_PASSWORD, MAX_PASSWORD = 8, 128
 
 def display_name_field() -> fields.String:
     """The display name, checked exactly as the user service checks it."""
-    return fields.String(
-        required=True,
-        validate=validate.And(
-            validate.Length(min=1, max=50),
-            validate.Regexp(r".*\S", error="Must not be blank."),
-        ),
-    )
+    return DisplayName(required=True)
+
+
+def _key_fits(email: str) -> None:
+    # Folding can lengthen an address (`ß` -> `ss`, a Unicode domain -> `xn--...`).
+    if len(email_key(email)) > MAX_EMAIL:
+        raise ValidationError(f"Longer than {MAX_EMAIL} characters once normalised.")
 
 
 class SignupIn(Schema):
     """`POST /auth/signup`."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=MAX_EMAIL))
+    email = fields.Email(
+        required=True,
+        validate=[validate.Length(max=MAX_EMAIL), _key_fits],
+    )
     password = fields.String(
         required=True, validate=validate.Length(min=MIN_PASSWORD, max=MAX_PASSWORD)
     )

@@ -15,7 +15,7 @@ from servicekit.http import service_client
 from servicekit.identity import Identity
 from servicekit.topics import USER_DELETED
 
-from . import passwords, throttle
+from . import emails, passwords, throttle
 from .models import ROLE_USER, Account, db, outbox
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _email_taken() -> Conflict:
 
 def sign_up(*, email: str, password: str, display_name: str, role: str = ROLE_USER) -> NewAccount:
     """Create the account here and its profile in the user service, or neither."""
-    email_key = email.lower()
+    email_key = emails.email_key(email)
     if db.session.scalar(select(Account.id).where(Account.email_key == email_key)):
         raise _email_taken()
     # Hash before touching the database: the transaction stays as short as the peer call.
@@ -124,7 +124,7 @@ def _delete_profile(user_id: uuid.UUID) -> None:
 def sign_in(*, email: str, password: str, client: str) -> Account:
     """The account these credentials open; 401 alike for every failure, 429 when throttled."""
     throttle.check(email=email, client=client)
-    account = db.session.scalar(select(Account).where(Account.email_key == email.lower()))
+    account = db.session.scalar(select(Account).where(Account.email_key == emails.email_key(email)))
     if not passwords.verify_password(account.password_hash if account else None, password):
         throttle.record_failure(email=email, client=client)
         db.session.commit()

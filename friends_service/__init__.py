@@ -9,6 +9,7 @@ from flask import Flask
 from servicekit.app import create_service_app, finish_service_app
 
 from .api import blp
+from .internal import internal
 from .models import db
 
 SERVICE_NAME = "friends"
@@ -27,4 +28,5 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     )
     finish_service_app(app, db)
     api.register_blueprint(blp)
+    app.register_blueprint(internal)
     return app

@@ -53,6 +53,18 @@ def _other(row: Friendship, user_id: uuid.UUID) -> uuid.UUID:
     return row.user_high if row.user_low == user_id else row.user_low
 
 
+def friends_since(a: uuid.UUID, b: uuid.UUID) -> datetime | None:
+    """When `a` and `b` became friends, or None when they are not (a pending request is not)."""
+    low, high = _pair(a, b)
+    return db.session.scalar(
+        select(Friendship.accepted_at).where(
+            Friendship.user_low == low,
+            Friendship.user_high == high,
+            Friendship.state == ACCEPTED,
+        )
+    )
+
+
 def _friends_side(mine, other, user_id: uuid.UUID, after, limit: int):
     query = select(
         other.label("friend_id"), Friendship.accepted_at.label("since"), Friendship.id

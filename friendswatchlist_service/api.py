@@ -212,3 +212,12 @@ def media_counts(args: dict):
     """Entry counts per media for the statistics service, paged by `?after=` mediaId."""
     items, next_after = entries.media_counts(after=args["after"], limit=args["limit"])
     return {"items": items, "nextAfter": next_after}
+
+
+@internal.get("/person-counts")
+@service_credential_required
+@use_args(MediaCountsArgs(), location="query")
+def person_counts(args: dict):
+    """Per media, per list owner: entries per status and ratings (statistics count people)."""
+    items, next_after = entries.person_counts(after=args["after"], limit=args["limit"])
+    return {"items": items, "nextAfter": next_after}

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from servicekit.errors import Conflict, NotFound
@@ -62,6 +63,8 @@ def add_entry(
         media_id=media_id,
         before=None,
         after=events.snapshot(entry),
+        owner_id=shared.owner_id,
+        actor_id=user_id,
     )
     _touch(shared)
     db.session.commit()
@@ -81,7 +84,13 @@ def update_entry(
     entry.updated_at = func.now()
     after = events.snapshot(entry)
     events.entry_changed(
-        db.session, list_id=shared.id, media_id=media_id, before=before, after=after
+        db.session,
+        list_id=shared.id,
+        media_id=media_id,
+        before=before,
+        after=after,
+        owner_id=shared.owner_id,
+        actor_id=user_id,
     )
     _touch(shared)
     db.session.commit()
@@ -93,7 +102,13 @@ def remove_entry(*, list_id: uuid.UUID, user_id: uuid.UUID, media_id: int) -> No
     shared = visible(list_id=list_id, user_id=user_id, lock=True)
     entry = _locked_entry(shared.id, media_id)
     events.entry_changed(
-        db.session, list_id=shared.id, media_id=media_id, before=events.snapshot(entry), after=None
+        db.session,
+        list_id=shared.id,
+        media_id=media_id,
+        before=events.snapshot(entry),
+        after=None,
+        owner_id=shared.owner_id,
+        actor_id=user_id,
     )
     db.session.delete(entry)
     _touch(shared)
@@ -129,3 +144,48 @@ def media_counts(*, after: int, limit: int) -> tuple[list[dict[str, int]], int |
     ]
     next_after = items[-1]["mediaId"] if len(items) == limit else None
     return items, next_after
+
+
+_STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
+_STATUS_FIELDS = ("added", "watching", "watched", "onHold", "dropped")
+
+
+def person_counts(*, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+    """Per media after `after` (at most `limit`), per list owner: entries per status, ratings.
+
+    An entry counts for its list's current owner (pending lists included: their owner
+    added the entries). `ratings` holds `[rating, updatedAtEpoch]` per rated entry.
+    """
+    media_ids = list(
+        db.session.scalars(
+            select(Entry.media_id)
+            .where(Entry.media_id > after)
+            .distinct()
+            .order_by(Entry.media_id)
+            .limit(limit + 1)
+        )
+    )
+    page = media_ids[:limit]
+    rows = db.session.execute(
+        select(
+            Entry.media_id,
+            SharedList.owner_id,
+            *(func.count().filter(Entry.status == s) for s in _STATUSES),
+            func.array_agg(
+                aggregate_order_by(
+                    func.json_build_array(Entry.rating, func.extract("epoch", Entry.updated_at)),
+                    Entry.updated_at.desc(),
+                )
+            ).filter(Entry.rating.is_not(None)),
+        )
+        .join(SharedList, SharedList.id == Entry.list_id)
+        .where(Entry.media_id.in_(page))
+        .group_by(Entry.media_id, SharedList.owner_id)
+        .order_by(Entry.media_id, SharedList.owner_id)
+    ).all()
+    items: dict[int, dict[str, Any]] = {m: {"mediaId": m, "people": []} for m in page}
+    for row in rows:
+        counts = dict(zip(_STATUS_FIELDS, row[2:7], strict=True))
+        ratings = [[r, float(t)] for r, t in (row[7] or [])]
+        items[row[0]]["people"].append({"userId": str(row[1]), **counts, "ratings": ratings})
+    return list(items.values()), page[-1] if len(media_ids) > limit else None

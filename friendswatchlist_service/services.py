@@ -8,11 +8,13 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from servicekit.errors import Forbidden, NotFound, invalid
+from servicekit.errors import Conflict, Forbidden, NotFound, invalid
 from servicekit.schemas import decode_cursor, encode_cursor
 
-from . import events, people
+from . import events, friends, people
 from .models import ACTIVE, PENDING, Entry, SharedList, db
+
+MAX_PENDING_INVITES = 20
 
 
 def _cursor_key(cursor: str) -> tuple[datetime, uuid.UUID]:
@@ -100,13 +102,31 @@ def entries_of(list_id: uuid.UUID) -> list[Entry]:
 def create_list(
     *, owner_id: uuid.UUID, friend_id: uuid.UUID, name: str
 ) -> tuple[SharedList, people.Names]:
-    """A pending list with an invite to `friend_id`; 422 for oneself, 404 for an unknown user."""
+    """A pending list with an invite to `friend_id`.
+
+    422 for oneself, 404 for an unknown user, 403 for someone who is not an accepted
+    friend (so nobody can be sent lists by strangers), 409 past `MAX_PENDING_INVITES`
+    unanswered invites of the owner; 503 when the user or friends service cannot tell.
+    """
     if friend_id == owner_id:
         raise invalid("friendId", "You cannot invite yourself.")
     # One call both proves the friend exists and names both people for the answer.
     names = people.lookup_strict([owner_id, friend_id])
     if friend_id not in names.by_id:
         raise NotFound("No user with this id.")
+    if not friends.are_friends(owner_id, friend_id):
+        raise Forbidden("You can share a list only with an accepted friend.")
+    # Serialise one owner's invites, so concurrent ones cannot all pass the count.
+    db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(owner_id), 0))))
+    pending = db.session.scalar(
+        select(func.count())
+        .select_from(SharedList)
+        .where(SharedList.owner_id == owner_id, SharedList.state == PENDING)
+    )
+    if pending >= MAX_PENDING_INVITES:
+        raise Conflict(
+            f"You have {pending} unanswered invites; wait for answers or delete some first."
+        )
     shared = SharedList(
         id=uuid.uuid4(),
         name=name.strip(),
@@ -136,7 +156,7 @@ def decline(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
     with an `after: null` event for each entry the owner had already added.
     """
     shared = _invited(list_id, user_id)
-    delete_with_events(db.session, shared)
+    delete_with_events(db.session, shared, actor_id=user_id)
     db.session.commit()
 
 
@@ -164,13 +184,12 @@ def delete_list(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
     shared = visible(list_id=list_id, user_id=user_id, lock=True)
     if shared.owner_id != user_id:
         raise Forbidden("Only the owner can delete a shared list; a member can leave it.")
-    delete_with_events(db.session, shared)
+    delete_with_events(db.session, shared, actor_id=user_id)
     db.session.commit()
 
 
-def delete_with_events(session: Session, shared: SharedList) -> None:
-    """Delete a locked list and queue one `after: null` event per entry, in one transaction."""
-    entries = list(
+def _locked_entries(session: Session, shared: SharedList) -> list[Entry]:
+    return list(
         session.scalars(
             select(Entry)
             .where(Entry.list_id == shared.id)
@@ -178,7 +197,12 @@ def delete_with_events(session: Session, shared: SharedList) -> None:
             .with_for_update()
         )
     )
-    events.entries_removed(session, entries)
+
+
+def delete_with_events(session: Session, shared: SharedList, *, actor_id: uuid.UUID) -> None:
+    """Delete a locked list and queue one `after: null` event per entry, in one transaction."""
+    entries = _locked_entries(session, shared)
+    events.entries_removed(session, entries, owner_id=shared.owner_id, actor_id=actor_id)
     session.execute(delete(SharedList).where(SharedList.id == shared.id))
 
 
@@ -189,9 +213,17 @@ def remove_person(session: Session, shared: SharedList, user_id: uuid.UUID) -> N
     alone, or a pending list whose owner or invitee goes) is deleted; a member just leaves.
     """
     if shared.owner_id == user_id and shared.member_id is not None:
+        # The entries now count for the new owner: one event each moves them over.
+        events.owner_changed(
+            session,
+            _locked_entries(session, shared),
+            old_owner=user_id,
+            new_owner=shared.member_id,
+            actor_id=user_id,
+        )
         shared.owner_id, shared.member_id = shared.member_id, None
     elif shared.owner_id == user_id or shared.invitee_id == user_id:
-        delete_with_events(session, shared)
+        delete_with_events(session, shared, actor_id=user_id)
     elif shared.member_id == user_id:
         shared.member_id = None
 

@@ -27,7 +27,7 @@ def _counter() -> Mapped[int]:
 
 
 class MediaStats(db.Model):
-    """The counters of one media over every personal and shared list entry."""
+    """The counters of one media: people per status, and people's latest ratings."""
 
     __tablename__ = "media_stats"
 
@@ -52,6 +52,45 @@ class MediaStats(db.Model):
             Index(f"ix_media_stats_{c}_rank", text(f"{c} DESC"), "media_id")
             for c in (*STATUS_COLUMNS, "total")
         ),
+    )
+
+
+class PersonStatus(db.Model):
+    """How many of one person's list entries hold a media in a status (rows above zero only).
+
+    The media's counter in that status counts the people with a row here: it moves only
+    when a person's count goes from 0 to 1 or from 1 to 0.
+    """
+
+    __tablename__ = "person_status"
+
+    person: Mapped[str] = mapped_column(String(80), primary_key=True)
+    media_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("n >= 0", name="ck_person_status_n_nonneg"),
+        Index("ix_person_status_media", "media_id", "person"),
+    )
+
+
+class PersonRating(db.Model):
+    """One person's rating of a media: how many of their entries carry one, and the latest."""
+
+    __tablename__ = "person_rating"
+
+    person: Mapped[str] = mapped_column(String(80), primary_key=True)
+    media_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    rated: Mapped[int] = mapped_column(BigInteger)
+    rating: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("rated >= 0", name="ck_person_rating_rated_nonneg"),
+        CheckConstraint("rating BETWEEN 1 AND 10", name="ck_person_rating_range"),
+        Index("ix_person_rating_media", "media_id", "person"),
     )
 
 

@@ -51,8 +51,11 @@ class ProgressRecordingConsumer(EventConsumer):
         self._recorded_at = 0.0
 
     def process(self, messages: list[Message]) -> None:
-        """Apply the batch; remember how far it reached on each partition."""
-        self._next = {}
+        """Apply the batch; remember how far it reached on each partition.
+
+        `poll_once` clears the record: a batch applied message by message (after
+        repeated failures) calls this once per message and must add up, not overwrite.
+        """
         super().process(messages)
         for msg in messages:
             tp = (msg.topic(), msg.partition())

@@ -1,23 +1,31 @@
-"""Rebuild the counters from the list services' own counts, safely while events flow.
+"""Rebuild the counters from the list services' entries, safely while events flow.
 
 Run it as `python -m mediastatistics_service.reconcile` or `POST /internal/reconcile`.
+The counters count people (docs/statistics.md), so the list services give, per media
+and per person the entries count for (`/internal/person-counts`), entries per status
+and the ratings they carry; both services' answers are summed per person. From them a
+media's expected person rows (`person_status`, `person_rating`) and counters follow.
+A person's rating is their latest; the sources cannot tell which rating was set last,
+so a stored rating that one of their entries still carries is kept, and otherwise the
+rating of their most recently updated rated entry is taken.
 
 Events keep flowing while this runs, so a difference seen once may only be an event in
 flight (committed in a list service, not yet relayed or applied here). Rewriting such a
 media would count that event twice once it arrives. A media is therefore rewritten only
 when all of this holds:
 
-1. pass 1 found its source counts S1 differing from the stored counters;
+1. pass 1 found its expected state differing from the stored one;
 2. after a settle period (`WLT_RECONCILE_SETTLE_S`, longer than the outbox relay's
-   delay) pass 2 read the same source counts again (S2 == S1);
+   delay) pass 2 read the same source data again;
 3. the consumer group has since committed up to the high watermarks read after pass 2,
    so every event of a change made before pass 1 has been applied;
 4. under the stats lock (a PostgreSQL advisory lock every consumer batch holds shared and
-   this takes exclusively, so no batch interleaves with the rewrite) its row was not
-   touched by the consumer since just before pass 1 (`updated_at` < the mark).
+   this takes exclusively, so no batch interleaves with the rewrite) neither its counter
+   row nor any of its person rows was touched by the consumer since just before pass 1.
 
-Then every change made after pass 1 nets to zero (S2 == S1) and none of them has been
-applied (3 and 4), so the pending events net to zero too and S2 is the exact value.
+Then every change made after pass 1 nets to zero (same source data) and none of them has
+been applied (3 and 4), so the pending events net to zero too and the rewrite is exact:
+replaying any event afterwards is still refused by its recorded id.
 Media failing 2 or 4 are counted as unsettled and left for the next run.
 """
 
@@ -30,7 +38,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 from flask import current_app
@@ -41,37 +48,29 @@ from sqlalchemy.types import BigInteger
 from servicekit.app import settings_of
 from servicekit.config import Settings
 from servicekit.errors import ServiceUnavailable
-from servicekit.http import service_client
 from servicekit.topics import MEDIA_ENTRY_CHANGED
 
-from .events import STATS_LOCK_ID
-from .models import COUNTER_COLUMNS, db
+from .models import db
+from .people import Media, expected_state, stored_state, write_state
 from .progress import consumer_group
+from .sources import source_people
+from .tally import STATS_LOCK_ID
 
-SOURCES = ("watchlist", "friendswatchlist")
-SOURCE_FIELDS = ("added", "watching", "watched", "onHold", "dropped", "ratingCount", "ratingSum")
-PAGE = 1000
-STORED_CHUNK = 5000
-Counts = tuple[int, ...]  # in COUNTER_COLUMNS order
-ZERO: Counts = (0,) * len(COUNTER_COLUMNS)
+STORED_CHUNK = 2000
 
-_COLUMNS_SQL = ", ".join(COUNTER_COLUMNS)
-_STORED = text(
-    f"SELECT media_id, {_COLUMNS_SQL} FROM media_stats WHERE media_id > :after "
-    "ORDER BY media_id LIMIT :limit"
+_STORED_IDS = text(
+    "SELECT media_id FROM (SELECT media_id FROM media_stats UNION "
+    "SELECT media_id FROM person_status UNION SELECT media_id FROM person_rating) AS m "
+    "WHERE media_id > :after ORDER BY media_id LIMIT :limit"
 )
-_LOCK_ROWS = text(
-    f"SELECT media_id, {_COLUMNS_SQL}, updated_at FROM media_stats "
-    "WHERE media_id = ANY(:ids) FOR UPDATE"
+_LOCK_MEDIA = text(
+    "SELECT media_id FROM media_stats WHERE media_id = ANY(:ids) ORDER BY media_id FOR UPDATE"
 ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
-_REWRITE = text(
-    f"INSERT INTO media_stats (media_id, {_COLUMNS_SQL}, updated_at) "
-    "SELECT v.*, clock_timestamp() FROM unnest(:ids, "
-    + ", ".join(f":{c}" for c in COUNTER_COLUMNS)
-    + f") AS v(media_id, {_COLUMNS_SQL}) ON CONFLICT (media_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in COUNTER_COLUMNS)
-    + ", updated_at = excluded.updated_at"
-).bindparams(*(bindparam(n, type_=ARRAY(BigInteger)) for n in ("ids", *COUNTER_COLUMNS)))
+_TOUCHED = text(
+    "SELECT media_id FROM media_stats WHERE media_id = ANY(:ids) AND updated_at >= :mark "
+    "UNION SELECT media_id FROM person_status WHERE media_id = ANY(:ids) AND updated_at >= :mark "
+    "UNION SELECT media_id FROM person_rating WHERE media_id = ANY(:ids) AND updated_at >= :mark"
+).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
 
 
 @dataclass(frozen=True)
@@ -83,75 +82,40 @@ class Outcome:
     media_unsettled: int
 
 
-def _bad_answer(service: str) -> ServiceUnavailable:
-    return ServiceUnavailable(f"The {service} service gave an unusable media-counts answer.")
-
-
-def _count(item: dict[str, Any], name: str, service: str) -> int:
-    value = item.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _bad_answer(service)
-    return value
-
-
-def source_pages(service: str) -> Iterator[tuple[int, Counts]]:
-    """One list service's counts, ascending by media id, page by page."""
-    after = 0
-    while True:
-        response = service_client().get(
-            service, f"/internal/media-counts?after={after}&limit={PAGE}"
-        )
-        body = response.json() if response.status_code == 200 else None
-        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-            raise _bad_answer(service)
-        for item in body["items"]:
-            media_id = _count(item if isinstance(item, dict) else {}, "mediaId", service)
-            if media_id <= after:
-                raise _bad_answer(service)
-            yield media_id, tuple(_count(item, name, service) for name in SOURCE_FIELDS)
-            after = media_id
-        next_after = body.get("nextAfter")
-        if next_after is None:
-            return
-        if not isinstance(next_after, int) or isinstance(next_after, bool) or next_after < after:
-            raise _bad_answer(service)
-        after = next_after
-
-
-def source_counts() -> Iterator[tuple[int, Counts]]:
-    """Both list services' counts summed per media, ascending by media id."""
-    merged = heapq.merge(*(source_pages(s) for s in SOURCES), key=lambda pair: pair[0])
-    for media_id, group in groupby(merged, key=lambda pair: pair[0]):
-        yield media_id, tuple(map(sum, zip(*(counts for _, counts in group), strict=True)))
-
-
-def stored_counts() -> Iterator[tuple[int, Counts]]:
-    """Our counters, ascending by media id, a chunk at a time."""
+def stored_ids() -> Iterator[int]:
+    """Every media with a counter row or a person row, ascending, a chunk at a time."""
     after = 0
     while True:
         with db.engine.connect() as conn:
-            rows = conn.execute(_STORED, {"after": after, "limit": STORED_CHUNK}).all()
-        for row in rows:
-            yield row[0], tuple(row[1:])
-        if len(rows) < STORED_CHUNK:
+            ids = list(conn.execute(_STORED_IDS, {"after": after, "limit": STORED_CHUNK}).scalars())
+        yield from ids
+        if len(ids) < STORED_CHUNK:
             return
-        after = rows[-1][0]
+        after = ids[-1]
 
 
-def find_differences() -> tuple[int, dict[int, Counts]]:
-    """Pass 1: how many media were compared, and the source counts of those that differ."""
+def find_differences() -> tuple[int, dict[int, Media]]:
+    """Pass 1: how many media were compared, and the source people of those that differ."""
     tagged = heapq.merge(
-        ((m, 0, c) for m, c in source_counts()),
-        ((m, 1, c) for m, c in stored_counts()),
+        ((m, 0, p) for m, p in source_people()),
+        ((m, 1, None) for m in stored_ids()),
         key=lambda t: (t[0], t[1]),
     )
-    compared, differing = 0, {}
+    compared, candidates = 0, {}
     for media_id, group in groupby(tagged, key=lambda t: t[0]):
-        sides = {side: counts for _, side, counts in group}
+        sides = {side: people for _, side, people in group}
         compared += 1
-        source = sides.get(0, ZERO)
-        if source != sides.get(1, ZERO):
-            differing[media_id] = source
+        candidates[media_id] = sides.get(0) or {}
+    differing = {}
+    ids = sorted(candidates)
+    for start in range(0, len(ids), STORED_CHUNK):
+        chunk = ids[start : start + STORED_CHUNK]
+        with db.engine.connect() as conn:
+            stored = stored_state(conn, chunk)
+        for media_id in chunk:
+            wanted = expected_state(candidates[media_id], stored.get(media_id))
+            if wanted != stored.get(media_id, expected_state({}, None)):
+                differing[media_id] = candidates[media_id]
     return compared, differing
 
 
@@ -204,26 +168,25 @@ def reconcile() -> Outcome:
     if not first:
         return Outcome(compared, 0, 0)
     time.sleep(settle_s)
-    second = {m: c for m, c in source_counts() if m in first}
+    second = {m: p for m, p in source_people() if m in first}
     wait_for_consumer(settings, catch_up_s)
-    fixes: dict[int, Counts] = {}
-    unsettled = 0
+    fixed = unsettled = 0
+    ids = sorted(first)
     with db.engine.begin() as conn:
         conn.execute(select(func.pg_advisory_xact_lock(STATS_LOCK_ID)))
-        rows = {row[0]: row for row in conn.execute(_LOCK_ROWS, {"ids": sorted(first)})}
-        for media_id, source in first.items():
-            row = rows.get(media_id)
-            stored = tuple(row[1:-1]) if row else ZERO
-            if second.get(media_id, ZERO) != source or (row and row[-1] >= mark):
-                unsettled += source != stored
+        conn.execute(_LOCK_MEDIA, {"ids": ids})
+        touched = set(conn.execute(_TOUCHED, {"ids": ids, "mark": mark}).scalars())
+        stored = stored_state(conn, ids)
+        for media_id in ids:
+            wanted = expected_state(first[media_id], stored.get(media_id))
+            differs = wanted != stored.get(media_id, expected_state({}, None))
+            if second.get(media_id, {}) != first[media_id] or media_id in touched:
+                unsettled += differs
                 continue
-            if source != stored:
-                fixes[media_id] = source
-        if fixes:
-            ids = sorted(fixes)
-            columns = {c: [fixes[m][i] for m in ids] for i, c in enumerate(COUNTER_COLUMNS)}
-            conn.execute(_REWRITE, {"ids": ids, **columns})
-    return Outcome(compared, len(fixes), unsettled)
+            if differs:
+                write_state(conn, media_id, wanted)
+                fixed += 1
+    return Outcome(compared, fixed, unsettled)
 
 
 def main() -> int:

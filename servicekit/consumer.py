@@ -2,8 +2,12 @@
 
 Each event id is inserted into `processed_events` in the same transaction as its
 effect, so a replay (a crash before the offset commit, a duplicate from the relay)
-changes nothing. A message that cannot be applied is dead-lettered with its offset
-and skipped; a failure of our own (database away) rewinds and retries the batch.
+changes nothing. A message that cannot be decoded or validated is dead-lettered with
+its offset and skipped. A batch that fails otherwise is rewound and retried with
+backoff; when the database cannot be reached that goes on until it can (nothing is
+wrong with the events), but any other failure of the same batch `max_attempts` times
+applies its messages one by one and dead-letters each one that still fails, so one
+event the code cannot apply never stops the partition.
 """
 
 from __future__ import annotations
@@ -23,11 +27,19 @@ from sqlalchemy import Engine, String, Table, bindparam, func, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from .poison import Attempts, batch_starts, database_unreachable, dead_row, unsafe_json
+
 log = logging.getLogger(__name__)
 
 APPLIED = Counter("wlt_events_applied_total", "Events applied", ["topic"])
 DUPLICATES = Counter("wlt_events_duplicate_total", "Events skipped as already applied", ["topic"])
 DEAD_LETTERED = Counter("wlt_events_dead_lettered_total", "Events dead-lettered", ["topic"])
+BATCH_FAILURES = Counter(
+    "wlt_event_batch_failures_total",
+    "Consumer batches that failed and were rewound",
+    ["kind"],  # "database" (unreachable: retried without limit) or "apply"
+)
+MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,7 @@ class EventConsumer:
         topic_prefix: str = "",
         batch_size: int = 1000,
         poll_timeout_s: float = 0.05,
+        max_attempts: int = MAX_ATTEMPTS,
     ):
         self._engine = engine
         self._consumer = consumer
@@ -96,6 +109,8 @@ class EventConsumer:
         self._prefix = topic_prefix
         self._batch = batch_size
         self._poll_timeout = poll_timeout_s
+        self._max_attempts = max_attempts
+        self._attempts = Attempts()
         consumer.subscribe([topic_prefix + name for name in handlers])
         self._claim_sql = text(
             f"INSERT INTO {processed.name} (event_id, topic) "
@@ -110,6 +125,11 @@ class EventConsumer:
             body = json.loads(msg.value() or b"")
         except (ValueError, UnicodeDecodeError):
             return "value is not JSON"
+        except RecursionError:
+            return "value is nested too deeply"
+        unsafe = unsafe_json(body)
+        if unsafe:
+            return unsafe
         if not isinstance(body, dict) or not isinstance(body.get("eventId"), str):
             return "value is not an object with a string eventId"
         if not 0 < len(body["eventId"]) <= 64:
@@ -125,7 +145,7 @@ class EventConsumer:
             decoded = self._decode(msg)
             if isinstance(decoded, str):
                 dead.append(
-                    self._dead_row(
+                    dead_row(
                         msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(), decoded
                     )
                 )
@@ -141,7 +161,7 @@ class EventConsumer:
                 refused_ids = {e.event_id for e, _ in refused}
                 for event, reason in refused:
                     dead.append(
-                        self._dead_row(
+                        dead_row(
                             self._prefix + event.topic,
                             event.partition,
                             event.offset,
@@ -153,6 +173,9 @@ class EventConsumer:
                 APPLIED.labels(topic).inc(len(batch) - len(refused_ids))
             if dead:
                 session.execute(insert(self._dead), dead)
+        self._report(dead)
+
+    def _report(self, dead: list[dict[str, Any]]) -> None:
         for row in dead:
             log.warning(
                 "dead-lettered %s[%s]@%s: %s",
@@ -183,26 +206,8 @@ class EventConsumer:
                 DUPLICATES.labels(event.topic).inc()
         return [e for eid, e in first.items() if eid in claimed]
 
-    @staticmethod
-    def _dead_row(topic, partition, offset, key, value, reason) -> dict[str, Any]:
-        def as_text(v):
-            return v.decode(errors="replace") if isinstance(v, bytes) else v
-
-        return {
-            "topic": topic,
-            "partition": partition,
-            "offset": offset,
-            "key": as_text(key),
-            "value": as_text(value) or "",
-            "reason": reason,
-        }
-
     def _rewind(self, messages: list[Message]) -> None:
-        starts: dict[tuple[str, int], int] = {}
-        for msg in messages:
-            tp = (msg.topic(), msg.partition())
-            starts[tp] = min(starts.get(tp, msg.offset()), msg.offset())
-        for (topic, partition), offset in starts.items():
+        for (topic, partition), offset in batch_starts(messages):
             self._consumer.seek(TopicPartition(topic, partition, offset))
 
     def poll_once(self) -> int:
@@ -219,11 +224,47 @@ class EventConsumer:
             return 0
         try:
             self.process(messages)
-        except Exception:
-            self._rewind(messages)
-            raise
+        except Exception as exc:
+            if database_unreachable(exc) or not self._gave_up(messages, exc):
+                self._rewind(messages)
+                raise
+            self._apply_one_by_one(messages, exc)
+        self._attempts.reset()
         self._consumer.commit(asynchronous=False)
         return len(messages)
+
+    def _gave_up(self, messages: list[Message], exc: Exception) -> bool:
+        """Count a failed attempt at this batch; True once it has failed `max_attempts` times."""
+        BATCH_FAILURES.labels("apply").inc()
+        count = self._attempts.failed(messages)
+        if count < self._max_attempts:
+            return False
+        log.error(
+            "batch at %s failed %d times (%s: %s): applying its %d messages one by one",
+            sorted(batch_starts(messages)), count, exc.__class__.__name__, exc, len(messages),
+        )  # fmt: skip
+        return True
+
+    def _apply_one_by_one(self, messages: list[Message], batch_error: Exception) -> None:
+        """Apply each message alone; dead-letter those that still fail, with the error."""
+        for index, msg in enumerate(messages):
+            try:
+                self.process([msg])
+            except Exception as exc:
+                if database_unreachable(exc):
+                    self._rewind(messages[index:])
+                    raise
+                reason = (
+                    f"failed {self._max_attempts} times in its batch and again alone: "
+                    f"{exc.__class__.__name__}: {exc}"
+                )[:1000]
+                row = dead_row(
+                    msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(), reason
+                )
+                with Session(self._engine) as session, session.begin():
+                    session.execute(insert(self._dead), [row])
+                log.error("dead-lettered an event no attempt could apply (batch: %s)", batch_error)
+                self._report([row])
 
     def close(self) -> None:
         """Leave the consumer group (for callers that poll by hand instead of `run`)."""
@@ -258,6 +299,8 @@ class EventConsumer:
                     self.poll_once()
                     backoff = 0.2
                 except Exception as exc:  # noqa: BLE001 - the loop must outlive any outage
+                    if database_unreachable(exc):
+                        BATCH_FAILURES.labels("database").inc()
                     log.warning("consumer batch failed, retrying in %.1fs: %s", backoff, exc)
                     stop.wait(backoff)
                     backoff = min(backoff * 2, 5.0)

@@ -14,6 +14,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from .errors import problem
+from .metrics import install_request_metrics
 
 # A readiness check returns (healthy, details shown to the operator).
 ReadyCheck = Callable[[], tuple[bool, Any]]
@@ -139,20 +140,13 @@ def broker_check(bootstrap: str, ttl_s: float = 5.0) -> ReadyCheck:
 
 def install_health(app: Flask, quiet_paths: tuple[str, ...] = ()) -> None:
     """Register the health and metrics routes and HTTP request metrics (not of quiet paths)."""
-    excluded = ["/health", "/metrics", *quiet_paths]
     app.extensions.setdefault("wlt_ready_checks", {})
+    registry = CollectorRegistry()
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         from prometheus_client import multiprocess
-        from prometheus_flask_exporter.multiprocess import MultiprocessPrometheusMetrics
 
-        registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        MultiprocessPrometheusMetrics(app, path=None, excluded_paths=excluded)
-    else:
-        from prometheus_flask_exporter import PrometheusMetrics
-
-        registry = CollectorRegistry()
-        PrometheusMetrics(app, path=None, registry=registry, excluded_paths=["/health", "/metrics"])
+    install_request_metrics(app, registry, ("/health", "/metrics", *quiet_paths))
     app.extensions["wlt_metrics_registry"] = registry
     app.register_blueprint(bp)
 

@@ -1,10 +1,11 @@
-"""Schema pieces every service's API uses: UTC times with `Z`, pagination, cursors."""
+"""Schema pieces every service's API uses: UTC times with `Z`, pagination, cursors, names."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,49 @@ class UtcDateTime(fields.DateTime):
             value = value.replace(tzinfo=UTC)
         text = value.astimezone(UTC).isoformat(timespec="milliseconds")
         return text.replace("+00:00", "Z")
+
+
+DISPLAY_NAME_MAX = 50
+# Bidirectional embeddings, overrides and isolates: they reorder the text around a name
+# wherever it is shown (a name that makes "Alice accepted" read "detpecca ecilA").
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Controls (ANSI escapes, newlines, tabs) and line or paragraph separators.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+
+
+class DisplayName(fields.String):
+    """A person's display name: NFC, trimmed, 1 to 50 characters, something visible.
+
+    Format characters (category Cf: zero-width spaces, joiners) are kept, since some
+    scripts need them, but a name of only those and spaces is blank. Controls and
+    bidi overrides are refused outright rather than stripped, so what the person typed
+    is either stored as typed (up to normalisation) or refused.
+    """
+
+    default_error_messages = {
+        "blank": "Must not be blank.",
+        "length": f"Must be 1 to {DISPLAY_NAME_MAX} characters.",
+        "control": "Must not contain control, line-break or bidi-override characters.",
+    }
+
+    def __init__(self, **kwargs: Any):
+        # Checked again after normalisation; here so the OpenAPI document shows the bounds.
+        kwargs.setdefault("validate", validate.Length(min=1, max=DISPLAY_NAME_MAX))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs))
+        text = text.strip()
+        if any(
+            c in _BIDI_CONTROLS or unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in text
+        ):
+            raise self.make_error("control")
+        if not 1 <= len(text) <= DISPLAY_NAME_MAX:
+            raise self.make_error("blank" if not text else "length")
+        visible = [c for c in text if unicodedata.category(c) != "Cf" and not c.isspace()]
+        if not visible:
+            raise self.make_error("blank")
+        return text
 
 
 class PageArgs(Schema):

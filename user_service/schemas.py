@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from servicekit.schemas import PageArgs, UtcDateTime
-
-
-def _display_name() -> fields.String:
-    return fields.String(
-        required=True,
-        validate=validate.And(
-            validate.Length(min=1, max=50),
-            validate.Regexp(r".*\S", error="Must not be blank."),
-        ),
-    )
+from servicekit.schemas import DisplayName, PageArgs, UtcDateTime
 
 
 class ProfileOut(Schema):
@@ -28,13 +18,13 @@ class ProfileOut(Schema):
 class ProfileUpdate(Schema):
     """`PATCH /users/{userId}`."""
 
-    displayName = _display_name()
+    displayName = DisplayName(required=True)
 
 
 class ProfileCreate(Schema):
     """The auth service's internal create call."""
 
-    displayName = _display_name()
+    displayName = DisplayName(required=True)
 
 
 class UserQueryArgs(PageArgs):
@@ -44,7 +34,13 @@ class UserQueryArgs(PageArgs):
         unknown = EXCLUDE
 
     ids = fields.String(validate=validate.Length(max=100 * 40))
-    q = fields.String(validate=validate.Length(min=1, max=50))
+    # A blank prefix would match every profile: `?q=+++` is a search for nothing.
+    q = fields.String(
+        validate=validate.And(
+            validate.Length(min=1, max=50),
+            validate.Regexp(r".*\S", error="Must not be blank."),
+        )
+    )
 
 
 class ProfilePage(Schema):

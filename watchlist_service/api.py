@@ -135,3 +135,12 @@ def media_counts(args: dict):
     """Per-media counters for the statistics service's catch-up, in media id order."""
     items, next_after = queries.media_counts(after=args["after"], limit=args["limit"])
     return {"items": items, "nextAfter": next_after}
+
+
+@internal.get("/person-counts")
+@service_credential_required
+@use_args(MediaCountsArgs(), location="query")
+def person_counts(args: dict):
+    """Per media, per owner: entries per status and ratings (the statistics count people)."""
+    items, next_after = queries.person_counts(after=args["after"], limit=args["limit"])
+    return {"items": items, "nextAfter": next_after}

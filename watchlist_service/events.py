@@ -2,6 +2,8 @@
 
 Every change of an entry's status or rating queues one event in the transaction that
 makes it; removing lists (by their owner or by account deletion) queues one per entry.
+A personal list is changed only by its owner (or with the owner's account deletion),
+so the person an entry counts for (`userId` of each side) and `actorId` are the owner.
 """
 
 from __future__ import annotations
@@ -30,15 +32,22 @@ def entry_state(status: str | None, rating: int | None) -> dict[str, Any]:
     return {"status": status, "rating": rating}
 
 
-def entry_changed(list_id: uuid.UUID, media_id: int, before: State, after: State) -> dict:
+def _for(state: State, owner_id: uuid.UUID) -> State:
+    return None if state is None else {**state, "userId": str(owner_id)}
+
+
+def entry_changed(
+    list_id: uuid.UUID, media_id: int, before: State, after: State, *, owner_id: uuid.UUID
+) -> dict:
     """An outbox row for one entry's change (key: the media id, as the contract says)."""
     payload = new_event(
         EVENT_TYPE,
         source=SOURCE,
+        actorId=str(owner_id),
         listId=str(list_id),
         mediaId=media_id,
-        before=before,
-        after=after,
+        before=_for(before, owner_id),
+        after=_for(after, owner_id),
     )
     return {"topic": MEDIA_ENTRY_CHANGED, "key": str(media_id), "payload": payload}
 
@@ -53,11 +62,15 @@ def remove_lists(session: Session, condition: ColumnElement[bool]) -> int:
 
     The lists are locked first, so an entry added meanwhile cannot vanish unannounced.
     """
-    list_ids = list(
-        session.scalars(
-            select(WatchList.id).where(condition).order_by(WatchList.id).with_for_update()
-        )
+    owners = dict(
+        session.execute(
+            select(WatchList.id, WatchList.owner_id)
+            .where(condition)
+            .order_by(WatchList.id)
+            .with_for_update()
+        ).all()
     )
+    list_ids = list(owners)
     if not list_ids:
         return 0
     entries = session.execute(
@@ -68,7 +81,13 @@ def remove_lists(session: Session, condition: ColumnElement[bool]) -> int:
     queue_entry_changes(
         session,
         (
-            entry_changed(e.list_id, e.media_id, entry_state(e.status, e.rating), None)
+            entry_changed(
+                e.list_id,
+                e.media_id,
+                entry_state(e.status, e.rating),
+                None,
+                owner_id=owners[e.list_id],
+            )
             for e in entries
         ),
     )

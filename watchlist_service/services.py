@@ -85,7 +85,8 @@ def add_entry(
         db.session.rollback()
         raise Conflict("This media is already in the watchlist.")
     queue_entry_changes(
-        db.session, [entry_changed(list_id, media_id, None, entry_state(status, rating))]
+        db.session,
+        [entry_changed(list_id, media_id, None, entry_state(status, rating), owner_id=owner_id)],
     )
     db.session.commit()
     return inserted
@@ -124,7 +125,8 @@ def update_entry(
     ).one()
     after = entry_state(updated.status, updated.rating)
     if after != before:
-        queue_entry_changes(db.session, [entry_changed(list_id, media_id, before, after)])
+        row = entry_changed(list_id, media_id, before, after, owner_id=owner_id)
+        queue_entry_changes(db.session, [row])
     db.session.commit()
     return updated
 
@@ -144,6 +146,14 @@ def remove_entry(*, owner_id: uuid.UUID, list_id: uuid.UUID, media_id: int) -> N
         raise NotFound(_NO_ENTRY)
     queue_entry_changes(
         db.session,
-        [entry_changed(list_id, media_id, entry_state(removed.status, removed.rating), None)],
+        [
+            entry_changed(
+                list_id,
+                media_id,
+                entry_state(removed.status, removed.rating),
+                None,
+                owner_id=owner_id,
+            )
+        ],
     )
     db.session.commit()

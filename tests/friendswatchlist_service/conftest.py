@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 
 import pytest
+import requests
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -49,10 +50,35 @@ def user_service(make_app):
 
 
 @pytest.fixture(scope="module")
-def app(make_app, user_service):
+def friends_service(make_app, user_service):
+    """The real friends service over HTTP, which an invite asks whether two are friends."""
+    server = LiveServer(make_app("friends_service", USER_SERVICE_URL=user_service.url))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def app(make_app, user_service, friends_service):
     """The shared-watchlist service, asking the live user service for names (one per module:
     building an app dominates a test's time; tests that break the user service build their own)."""
-    return make_app("friendswatchlist_service", USER_SERVICE_URL=user_service.url)
+    return make_app(
+        "friendswatchlist_service",
+        USER_SERVICE_URL=user_service.url,
+        FRIENDS_SERVICE_URL=friends_service.url,
+    )
+
+
+def befriend(friends_url: str, a, b) -> None:
+    """Make `a` and `b` accepted friends through the friends service's public routes."""
+    sent = requests.post(
+        f"{friends_url}/friends/requests", json={"userId": str(b)}, headers=identity(a), timeout=5
+    )
+    if sent.status_code == 201:
+        request_id = sent.json()["requestId"]
+        sent = requests.post(
+            f"{friends_url}/friends/requests/{request_id}/accept", headers=identity(b), timeout=5
+        )
+    assert sent.status_code == 200, sent.text
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +106,21 @@ def make_user(user_service):
 class Lists:
     """Actions on shared lists as one person or another (like the Flask tutorial's AuthActions)."""
 
-    def __init__(self, client):
+    def __init__(self, client, friends_url: str):
         self.client = client
+        self.friends_url = friends_url
+        self._befriended: set[frozenset] = set()
+
+    def befriend(self, a, b) -> None:
+        """Make two people friends (once per pair), as an invite requires."""
+        pair = frozenset((str(a), str(b)))
+        if pair not in self._befriended:
+            befriend(self.friends_url, a, b)
+            self._befriended.add(pair)
 
     def create(self, owner, friend, name: str = "Movie night") -> str:
-        """A pending list from `owner` inviting `friend`; returns its id."""
+        """A pending list from `owner` inviting `friend` (made friends first); returns its id."""
+        self.befriend(owner, friend)
         response = self.client.post(
             "/friendswatchlists",
             json={"name": name, "friendId": str(friend)},
@@ -124,9 +160,9 @@ class Lists:
 
 
 @pytest.fixture(scope="module")
-def lists(client):
+def lists(client, friends_service):
     """Shared-list actions on the test client."""
-    return Lists(client)
+    return Lists(client, friends_service.url)
 
 
 class EventReader:

@@ -18,9 +18,22 @@ def queued(app, list_id: str) -> list[dict]:
         return list(rows)
 
 
+def state(side: dict | None) -> dict | None:
+    """Status and rating of one side (who it counts for is checked by `people`)."""
+    return None if side is None else {k: v for k, v in side.items() if k != "userId"}
+
+
 def changes(events: list[dict]) -> list[tuple]:
     """(mediaId, before, after) of each event."""
-    return [(e["mediaId"], e["before"], e["after"]) for e in events]
+    return [(e["mediaId"], state(e["before"]), state(e["after"])) for e in events]
+
+
+def people(events: list[dict]) -> list[tuple]:
+    """(actorId, before.userId, after.userId) of each event."""
+    return [
+        (e["actorId"], *((side or {}).get("userId") for side in (e["before"], e["after"])))
+        for e in events
+    ]
 
 
 @pytest.fixture
@@ -62,6 +75,9 @@ def test_entry_changes_publish_exact_before_and_after(
         (77, {"status": "watching", "rating": None}, None),
     ]
     assert events == queued(app, list_id)
+    a, b = str(ann), str(ben)
+    # Whoever edits, the entries count for the owner.
+    assert people(events) == [(a, None, a), (b, a, a), (a, a, a), (b, a, a), (b, a, None)]
     first = events[0]
     assert first["type"] == "media.entry_changed" and first["source"] == "friendswatchlist"
     assert first["occurredAt"].endswith("Z") and len({e["eventId"] for e in events}) == 5
@@ -112,13 +128,19 @@ def test_member_leaving_publishes_nothing_and_last_leave_removes_entries(
     assert events == queued(app, list_id)
 
 
-def test_owner_handing_over_publishes_nothing(app, client, lists, shared):
-    ann, _, list_id = shared
+def test_owner_handing_over_moves_each_entry_to_the_new_owner(app, client, lists, shared):
+    ann, ben, list_id = shared
     lists.add(ann, list_id, 31)
+    lists.add(ben, list_id, 32, status="watched", rating=7)
     assert (
         client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ann)).status_code == 204
     )
-    assert [e["after"] for e in queued(app, list_id)] == [{"status": "added", "rating": None}]
+    handed = queued(app, list_id)[2:]
+    assert sorted(changes(handed)) == [
+        (31, {"status": "added", "rating": None}, {"status": "added", "rating": None}),
+        (32, {"status": "watched", "rating": 7}, {"status": "watched", "rating": 7}),
+    ]
+    assert people(handed) == [(str(ann), str(ann), str(ben))] * 2
 
 
 def test_declining_removes_entries_the_owner_added(

@@ -7,8 +7,9 @@ import pytest
 from tests.helpers import assert_problem, identity
 
 
-def test_creating_a_list_invites_the_friend(client, make_user):
+def test_creating_a_list_invites_the_friend(client, lists, make_user):
     ann, ben = make_user("Ann"), make_user("Ben")
+    lists.befriend(ann, ben)
     response = client.post(
         "/friendswatchlists", json={"name": " Films ", "friendId": str(ben)}, headers=identity(ann)
     )

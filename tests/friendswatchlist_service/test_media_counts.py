@@ -79,3 +79,48 @@ def test_media_counts_need_the_service_credential(client, headers):
 def test_bad_media_count_queries_are_422(client, query):
     response = client.get(f"/internal/media-counts?{query}", headers=service_headers())
     assert assert_problem(response, 422)["errors"]
+
+
+def _people(client, after, limit=None):
+    query = f"after={after}" + (f"&limit={limit}" if limit else "")
+    response = client.get(f"/internal/person-counts?{query}", headers=service_headers())
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _held(person: dict) -> tuple:
+    statuses = tuple(person[k] for k in ("added", "watching", "watched", "onHold", "dropped"))
+    return person["userId"], statuses, [rating for rating, _ in person["ratings"]]
+
+
+def test_person_counts_count_for_each_lists_owner(client, base, lists, make_user):
+    page = _people(client, base, 2)
+    assert page["nextAfter"] == base + 2
+    first, second = page["items"]
+    assert first["mediaId"] == base + 1 and second["mediaId"] == base + 2
+    # Ann owns `first` (Ben's entry there counts for her), Ben owns `second`.
+    owners = {p["userId"] for item in page["items"] for p in item["people"]}
+    assert len(owners) == 2
+    by_owner = {p["userId"]: _held(p) for p in first["people"]}
+    assert sorted(v[1:] for v in by_owner.values()) == [
+        ((0, 0, 1, 0, 0), [10]),
+        ((1, 0, 0, 0, 0), [4]),
+    ]
+    assert [_held(p)[1:] for p in second["people"]] == [((0, 1, 0, 0, 0), [])]
+    assert all(isinstance(t, float) for p in first["people"] for _, t in p["ratings"])
+
+
+def test_person_counts_follow_a_hand_over(client, lists, make_user):
+    base = next(_BASES)
+    ann, ben = make_user("Ann"), make_user("Ben")
+    list_id = lists.active(ann, ben)
+    lists.add(ben, list_id, base + 1, rating=6)
+    assert [p["userId"] for p in _people(client, base)["items"][0]["people"]] == [str(ann)]
+    client.post(f"/friendswatchlists/{list_id}/leave", headers=identity(ann))
+    (item,) = _people(client, base)["items"]
+    assert [_held(p) for p in item["people"]] == [(str(ben), (1, 0, 0, 0, 0), [6])]
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Service-Token": "wrong"}])
+def test_person_counts_need_the_service_credential(client, headers):
+    assert_problem(client.get("/internal/person-counts", headers=headers), 403)

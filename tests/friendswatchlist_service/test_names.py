@@ -53,8 +53,9 @@ def test_overview_names_every_owner_and_member(client, crowd):
     assert body["pendingInvites"] == 1
 
 
-def test_creating_and_accepting_make_one_call_each(client, user_service, make_user):
+def test_creating_and_accepting_make_one_call_each(client, lists, user_service, make_user):
     ann, ben = make_user("Ann"), make_user("Ben")
+    lists.befriend(ann, ben)
     response, lookups = _lookups_during(
         user_service,
         lambda: client.post(

@@ -38,22 +38,40 @@ def change_event(media_id: Any, before=None, after=None, source="watchlist", **e
     return body
 
 
+def _for(state, person):
+    return None if state is None else {**state, "userId": person}
+
+
 @dataclass
 class Ledger:
-    """Entries across lists of both sources, and the events their changes produce."""
+    """Entries across lists of both sources, the people they count for, and their events.
+
+    `expected` follows docs/statistics.md: a person counts once per media and status,
+    and once with their latest rating while any of their entries carries a rating.
+    """
 
     entries: dict[tuple[str, str, int], dict[str, Any]] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # list id -> person
+    latest: dict[tuple[str, int], int] = field(default_factory=dict)
+    changed: dict[tuple[str, str, int], int] = field(default_factory=dict)  # entry -> event no.
     events: list[dict[str, Any]] = field(default_factory=list)
 
-    def _emit(self, key, before, after) -> None:
+    def _emit(self, key, before, after, old_owner=None) -> None:
         source, list_id, media_id = key
-        body = change_event(media_id, before, after, source=source)
-        body["listId"] = list_id
+        owner = self.owners[list_id]
+        body = change_event(
+            media_id, _for(before, old_owner or owner), _for(after, owner), source=source
+        )
+        body["listId"], body["actorId"] = list_id, owner
         self.events.append(body)
+        self.changed[key] = len(self.events)
+        if after is not None and after["rating"] is not None:
+            self.latest[(owner, media_id)] = after["rating"]
 
-    def add(self, media_id: int, status="added", rating=None, source="watchlist"):
-        """A new entry in a fresh list; returns its key."""
+    def add(self, media_id: int, status="added", rating=None, source="watchlist", person=None):
+        """A new entry in a fresh list (of a new person unless given); returns its key."""
         key = (source, str(uuid.uuid4()), media_id)
+        self.owners[key[1]] = person or str(uuid.uuid4())
         self.entries[key] = entry(status, rating)
         self._emit(key, None, dict(self.entries[key]))
         return key
@@ -68,9 +86,17 @@ class Ledger:
         """Delete an entry."""
         self._emit(key, self.entries.pop(key), None)
 
+    def hand_over(self, list_id: str, new_owner: str) -> None:
+        """A shared list passes to another person: one event per entry moves its count."""
+        old_owner, self.owners[list_id] = self.owners[list_id], new_owner
+        for key, value in self.entries.items():
+            if key[1] == list_id:
+                self._emit(key, dict(value), dict(value), old_owner=old_owner)
+
     def random_walk(self, media_ids: list[int], steps: int, seed: int = 7) -> None:
-        """Many random adds, changes and removals over `media_ids`."""
+        """Many random adds, changes and removals over `media_ids`, by a few people."""
         rng = random.Random(seed)
+        people = [str(uuid.uuid4()) for _ in range(4)]
         for _ in range(steps):
             keys = list(self.entries)
             roll = rng.random()
@@ -80,6 +106,7 @@ class Ledger:
                     rng.choice(STATUSES),
                     rng.choice([None, rng.randint(1, 10)]),
                     rng.choice(["watchlist", "friendswatchlist"]),
+                    person=rng.choice(people),
                 )
             elif roll < 0.8:
                 key = rng.choice(keys)
@@ -90,36 +117,54 @@ class Ledger:
             else:
                 self.remove(rng.choice(keys))
 
+    def people_of(self, media_id: int, source: str | None = None) -> dict[str, dict]:
+        """Per person: entries per status, and `[rating, changed]` per rated entry, newest first."""
+        out: dict[str, dict] = {}
+        for key, value in self.entries.items():
+            src, list_id, m = key
+            if m != media_id or (source and src != source):
+                continue
+            person = out.setdefault(
+                self.owners[list_id], {"statuses": dict.fromkeys(STATUSES, 0), "ratings": []}
+            )
+            person["statuses"][value["status"]] += 1
+            if value["rating"] is not None:
+                person["ratings"].append([value["rating"], float(self.changed[key])])
+        for person in out.values():
+            person["ratings"].sort(key=lambda pair: -pair[1])
+        return out
+
+    def person_counts(self, source: str) -> dict[int, dict[str, Any]]:
+        """What one list service's `/internal/person-counts` would answer, by media id."""
+        media = sorted({m for (src, _, m) in self.entries if src == source})
+        return {
+            m: {
+                "mediaId": m,
+                "people": [
+                    {
+                        "userId": person,
+                        **{FIELD_OF.get(s, s): n for s, n in held["statuses"].items()},
+                        "ratings": held["ratings"],
+                    }
+                    for person, held in sorted(self.people_of(m, source).items())
+                ],
+            }
+            for m in media
+        }
+
     def expected(self, media_id: int) -> dict[str, Any]:
         """The counters the API must show for `media_id`."""
         counts = {FIELD_OF.get(s, s): 0 for s in STATUSES}
         ratings = []
-        for (_, _, m), value in self.entries.items():
-            if m == media_id:
-                counts[FIELD_OF.get(value["status"], value["status"])] += 1
-                if value["rating"] is not None:
-                    ratings.append(value["rating"])
+        for person, held in self.people_of(media_id).items():
+            for status, n in held["statuses"].items():
+                counts[FIELD_OF.get(status, status)] += n > 0
+            if held["ratings"]:
+                ratings.append(self.latest[(person, media_id)])
         counts["total"] = sum(counts.values())
         counts["ratingCount"] = len(ratings)
         counts["ratingAverage"] = round(sum(ratings) / len(ratings), 2) if ratings else None
         return {"mediaId": media_id, **counts}
-
-    def source_counts(self, source: str) -> dict[int, dict[str, int]]:
-        """What one list service's `/internal/media-counts` would answer, by media id."""
-        out: dict[int, dict[str, int]] = {}
-        for (src, _, media_id), value in self.entries.items():
-            if src != source:
-                continue
-            row = out.setdefault(
-                media_id,
-                {"mediaId": media_id, **{FIELD_OF.get(s, s): 0 for s in STATUSES}}
-                | {"ratingCount": 0, "ratingSum": 0},
-            )
-            row[FIELD_OF.get(value["status"], value["status"])] += 1
-            if value["rating"] is not None:
-                row["ratingCount"] += 1
-                row["ratingSum"] += value["rating"]
-        return out
 
 
 def produce(bootstrap: str, prefix: str, messages: list[Any]) -> list[tuple[int, int]]:

@@ -125,7 +125,9 @@ def test_poison_messages_are_dead_lettered_and_following_events_apply(
         {k: v for k, v in change_event(505, None, entry("added")).items() if k != "mediaId"},
         change_event(505, entry("dropped"), None),  # would take dropped below zero
     ]
-    good_after = change_event(505, entry("watching", 6), entry("watched", 8))
+    good_after = change_event(
+        505, entry("watching", 6), entry("watched", 8), listId=good_before["listId"]
+    )
     positions = produce(kafka_bootstrap, prefix, [good_before, *poison, good_after])
     drain(consumer, 7)
     assert counters(client, 505) | {"ratingAverage": None} == {
@@ -150,10 +152,11 @@ def test_poison_messages_are_dead_lettered_and_following_events_apply(
 
 
 def test_event_going_negative_midway_is_refused_alone(client, consumer, prefix, kafka_bootstrap):
+    one_list = {"listId": "one list, as events without userId count it"}
     events = [
-        change_event(606, None, entry("watching", 4)),
-        change_event(606, entry("watched"), None),  # nothing was watched yet
-        change_event(606, entry("watching", 4), entry("watched", 4)),
+        change_event(606, None, entry("watching", 4), **one_list),
+        change_event(606, entry("watched"), None, **one_list),  # nothing was watched yet
+        change_event(606, entry("watching", 4), entry("watched", 4), **one_list),
         change_event(606, None, entry("added")),
     ]
     produce(kafka_bootstrap, prefix, events)

@@ -23,7 +23,7 @@ MEDIA = [1, 2, 3, 4, 5, 6]
 
 
 def stand_in_list_service(*versions: dict[int, dict]) -> Flask:
-    """Stand-in for a list service's `/internal/media-counts`: fixed counts, two per page.
+    """Stand-in for a list service's `/internal/person-counts`: fixed answers, two per page.
 
     Each full pass (a call with `after=0`) answers from the next version, the last one
     repeating, so a test can change the counts between reconciliation's two passes.
@@ -31,8 +31,8 @@ def stand_in_list_service(*versions: dict[int, dict]) -> Flask:
     app = Flask("stand-in-list-service")
     passes = [0]
 
-    @app.get("/internal/media-counts")
-    def media_counts():
+    @app.get("/internal/person-counts")
+    def person_counts():
         if request.headers.get("X-Service-Token") != SERVICE_TOKEN:
             return {"title": "Forbidden"}, 403
         after = int(request.args["after"])
@@ -49,14 +49,20 @@ def stand_in_list_service(*versions: dict[int, dict]) -> Flask:
     return app
 
 
+# Fixed people, so two ledgers built by `scripted_ledger` name the same persons.
+ANN, BEN, CAT = (str(uuid.UUID(int=i)) for i in (1, 2, 3))
+
+
 def scripted_ledger() -> Ledger:
     ledger = Ledger()
     for media_id in MEDIA:
-        ledger.add(media_id, "watching", media_id)
-        ledger.add(media_id, "watched", None, source="friendswatchlist")
-    key = ledger.add(1, "added", 4, source="friendswatchlist")
+        ledger.add(media_id, "watching", media_id, person=ANN)
+        ledger.add(media_id, "watched", None, source="friendswatchlist", person=BEN)
+    key = ledger.add(1, "added", 4, source="friendswatchlist", person=CAT)
     ledger.update(key, status="dropped", rating=8)
-    ledger.remove(ledger.add(2, "on_hold"))
+    ledger.remove(ledger.add(2, "on_hold", person=CAT))
+    # Ann holds media 3 in a second list too: one person, counted once.
+    ledger.add(3, "watching", 2, person=ANN)
     return ledger
 
 
@@ -68,11 +74,11 @@ def deployment(make_app, stats_env, live_server, kafka_bootstrap):
         ledger = scripted_ledger()
         urls = {
             "WATCHLIST_SERVICE_URL": live_server(
-                stand_in_list_service(*(watchlist or [ledger.source_counts("watchlist")]))
+                stand_in_list_service(*(watchlist or [ledger.person_counts("watchlist")]))
             ).url,
             "FRIENDSWATCHLIST_SERVICE_URL": live_server(
                 stand_in_list_service(
-                    *(friendswatchlist or [ledger.source_counts("friendswatchlist")])
+                    *(friendswatchlist or [ledger.person_counts("friendswatchlist")])
                 )
             ).url,
         }
@@ -147,9 +153,9 @@ def test_reconciliation_repairs_tampered_counters(deployment, stats_env, service
 
 def test_media_whose_source_counts_change_between_passes_is_left_alone(deployment):
     ledger = scripted_ledger()
-    first = ledger.source_counts("watchlist")
+    first = ledger.person_counts("watchlist")
     second = copy.deepcopy(first)
-    second[4]["dropped"] += 1  # an entry added while reconciliation ran
+    second[4]["people"][0]["dropped"] += 1  # an entry added while reconciliation ran
     app, ledger, _ = deployment(watchlist=[first, second])
     sql(app, TAMPER[0])
     sql(app, "UPDATE media_stats SET watched = 9 WHERE media_id = 4")
@@ -182,13 +188,20 @@ def test_reconciliation_refuses_while_the_consumer_is_behind(
 
 
 @pytest.mark.parametrize(
-    "answer", [{"items": "nope"}, {"items": [{"mediaId": 1}]}, {"items": [{"mediaId": -1}]}]
+    "answer",
+    [
+        {"items": "nope"},
+        {"items": [{"mediaId": 1}]},
+        {"items": [{"mediaId": -1, "people": []}]},
+        {"items": [{"mediaId": 1, "people": [{"userId": "u", "added": 1}]}]},
+        {"items": [{"mediaId": 1, "people": [{"userId": "u", "added": -1, "ratings": []}]}]},
+    ],
 )
 def test_unusable_source_answer_is_503_and_changes_nothing(
     make_app, stats_env, live_server, answer
 ):
     bad = Flask("stand-in-broken-list-service")
-    bad.get("/internal/media-counts")(lambda: answer)
+    bad.get("/internal/person-counts")(lambda: answer)
     good = live_server(stand_in_list_service({})).url
     app = make_app(
         "mediastatistics_service",
@@ -258,11 +271,34 @@ def test_reconciliation_against_the_real_watchlist_service(
     )
     assert run_http(app) == {"mediaCompared": 2, "mediaDiffered": 1, "mediaUnsettled": 0}
     stats = app.test_client().get("/mediastatistics/11").get_json()
+    # One person: once watching, once added, and one rating, the latest they gave (3).
     assert (stats["watching"], stats["added"], stats["ratingCount"], stats["ratingAverage"]) == (
-        1, 1, 2, 5.0,
+        1, 1, 1, 3.0,
     )  # fmt: skip
 
 
 def db_engine(app):
     """The engine of another service's app (inside its app context)."""
     return app.extensions["sqlalchemy"].engine
+
+
+def test_reconciliation_rebuilds_tampered_person_rows(deployment, stats_env, kafka_bootstrap):
+    app, ledger, _ = deployment()
+    sql(app, "DELETE FROM person_status WHERE media_id = 4")  # counters alone look right
+    sql(app, "UPDATE person_status SET n = 5 WHERE media_id = 3")
+    sql(app, "UPDATE person_rating SET rating = 1 WHERE media_id = 5")  # a rating nobody gave
+    outcome = run_http(app)
+    assert outcome == {"mediaCompared": 6, "mediaDiffered": 3, "mediaUnsettled": 0}
+    assert exact(app, ledger, MEDIA)
+    # The rebuilt rows carry on: later events apply on top of them, none refused.
+    start = len(ledger.events)
+    for key in [k for k in ledger.entries if k[2] in (3, 4)]:
+        ledger.remove(key)
+    produce(kafka_bootstrap, stats_env["KAFKA_TOPIC_PREFIX"], ledger.events[start:])
+    from mediastatistics_service.worker import build_consumer
+
+    loop = build_consumer(app)
+    drain(loop, len(ledger.events) - start)
+    loop.close()
+    assert exact(app, ledger, MEDIA)
+    assert sql(app, "SELECT count(*) FROM dead_letters").scalar_one() == 0

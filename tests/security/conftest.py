@@ -140,6 +140,7 @@ class World:
     bob: Api  # an unrelated, signed-in user: the attacker
     carol: Api  # Alice asked her to be friends (pending request)
     dave: Api  # Alice's friend and member of her shared list
+    erin: Api  # Alice's friend, invited to a shared list (pending; only friends are invited)
     ids: dict[str, str] = field(default_factory=dict)
 
     def path(self, template: str) -> str:
@@ -149,10 +150,11 @@ class World:
 @pytest.fixture(scope="session")
 def world(gateway) -> World:
     """Alice owns a watchlist with an entry, a pending friend request to Carol, a friendship
-    with Dave, an active shared list with Dave (with an entry) and a pending shared list
-    inviting Carol. Bob has an account and nothing else."""
+    with Dave and Erin, an active shared list with Dave (with an entry) and a pending shared
+    list inviting Erin. Bob has an account and nothing else."""
     alice, bob = sign_up(gateway, "Alice"), sign_up(gateway, "Bob")
     carol, dave = sign_up(gateway, "Carol"), sign_up(gateway, "Dave")
+    erin = sign_up(gateway, "Erin")
 
     def created(response, status=201) -> dict:
         assert response.status_code == status, response.text
@@ -163,26 +165,29 @@ def world(gateway) -> World:
     to_carol = created(alice.post("/friends/requests", json={"userId": carol.user_id}))
     to_dave = created(alice.post("/friends/requests", json={"userId": dave.user_id}))
     created(dave.post(f"/friends/requests/{to_dave['requestId']}/accept"), 200)
+    to_erin = created(alice.post("/friends/requests", json={"userId": erin.user_id}))
+    created(erin.post(f"/friends/requests/{to_erin['requestId']}/accept"), 200)
     shared = created(
         alice.post("/friendswatchlists", json={"name": "Alice+Dave", "friendId": dave.user_id})
     )
     created(dave.post(f"/friendswatchlists/{shared['listId']}/accept"), 200)
     created(alice.post(f"/friendswatchlists/{shared['listId']}/media", json={"mediaId": MEDIA_ID}))
     pending = created(
-        alice.post("/friendswatchlists", json={"name": "Alice+Carol", "friendId": carol.user_id})
+        alice.post("/friendswatchlists", json={"name": "Alice+Erin", "friendId": erin.user_id})
     )
     ids = {
         "alice": alice.user_id,
         "bob": bob.user_id,
         "carol": carol.user_id,
         "dave": dave.user_id,
+        "erin": erin.user_id,
         "list": wl["listId"],
         "media": str(MEDIA_ID),
         "request": to_carol["requestId"],
         "shared": shared["listId"],
         "pending": pending["listId"],
     }
-    return World(alice, bob, carol, dave, ids)
+    return World(alice, bob, carol, dave, erin, ids)
 
 
 def alice_view(world: World) -> dict:
@@ -196,7 +201,7 @@ def alice_view(world: World) -> dict:
         "requests": alice.get("/friends/requests"),
         "shared": alice.get(path("/friendswatchlists/{shared}")),
         "overview": alice.get("/friendswatchlists"),
-        "carol invites": world.carol.get("/friendswatchlists/invites"),
+        "erin invites": world.erin.get("/friendswatchlists/invites"),
     }
     for name, response in views.items():
         assert response.status_code == 200, (name, response.status_code, response.text[:200])

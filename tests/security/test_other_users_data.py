@@ -51,7 +51,7 @@ def test_another_users_token_never_reaches_alices_data(
 ):
     response = world.bob.request(method, world.path(template), json=fill(world, body))
     assert_problem(response, status)
-    for secret in ("Alice's secrets", "Alice+Dave", "Alice+Carol"):
+    for secret in ("Alice's secrets", "Alice+Dave", "Alice+Erin"):
         assert secret not in response.text
     assert alice_view(world) == before
 
@@ -76,7 +76,7 @@ def test_collections_show_only_the_callers_own_data(world, path):
 
 
 def test_an_invited_user_sees_only_the_invite(world):
-    """Carol may see the pending list's invite, not its content or Dave's list."""
-    invites = world.carol.get("/friendswatchlists/invites").json()["items"]
+    """Erin may see the pending list's invite, not its content or Dave's list."""
+    invites = world.erin.get("/friendswatchlists/invites").json()["items"]
     assert [item["listId"] for item in invites] == [world.ids["pending"]]
-    assert world.ids["shared"] not in world.carol.get("/friendswatchlists").text
+    assert world.ids["shared"] not in world.erin.get("/friendswatchlists").text

@@ -67,6 +67,9 @@ def test_batch_lookup_needs_identity(client):
         "limit=0&q=a",
         "limit=201&q=a",
         "q=a&cursor=garbage",
+        "q=+++",
+        "q=%09%0A%20",
+        "q=",
     ],
 )
 def test_bad_queries_are_422(client, query):
@@ -200,3 +203,24 @@ def test_user_deleted_event_removes_profile_and_retires_the_id(app, client):
             f"/internal/users/{uid}", json={"displayName": "Again"}, headers=service_headers()
         )
         assert_problem(again, 409)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u200b", "\u200b \u200c", "x\u202e", "\u2067x", "\x1b[2Jx", "a\x07", "a\u2029b"],
+)
+def test_rename_to_invisible_or_control_text_is_422_and_changes_nothing(client, name):
+    user_id = create_profile(client, "Steady")
+    response = client.patch(
+        f"/users/{user_id}", json={"displayName": name}, headers=identity(user_id)
+    )
+    assert "displayName" in assert_problem(response, 422)["errors"]
+    assert client.get(f"/users/{user_id}").get_json()["displayName"] == "Steady"
+
+
+def test_rename_stores_the_nfc_form(client):
+    user_id = create_profile(client, "Before")
+    response = client.patch(
+        f"/users/{user_id}", json={"displayName": "Ame\u0301lie"}, headers=identity(user_id)
+    )
+    assert response.get_json()["displayName"] == "Am\u00e9lie"

@@ -17,6 +17,12 @@ from watchlist_service.models import db, outbox
 
 WATCHING_6 = {"status": "watching", "rating": 6}
 
+
+def state(side: dict | None) -> dict | None:
+    """Status and rating of one side (its `userId` is checked on its own)."""
+    return None if side is None else {k: v for k, v in side.items() if k != "userId"}
+
+
 # (what is done after adding the entry as watching/6, the events that follow the add's)
 ACTIONS = {
     "status change": (
@@ -49,8 +55,14 @@ def test_entry_changes_emit_exact_events(caller, media_id, broker_events, action
     response = caller.request(method, f"/watchlists/{list_id}/media/{mid}", json=body)
     assert response.status_code in (200, 204)
     events = broker_events(list_id)
-    assert [(e["before"], e["after"]) for e in events] == [(None, WATCHING_6)] + expected
+    assert [(state(e["before"]), state(e["after"])) for e in events] == [
+        (None, WATCHING_6)
+    ] + expected
     for event in events:
+        # A personal list changes only by its owner, and its entries count for the owner.
+        assert event["actorId"] == str(caller.user_id)
+        for side in (event["before"], event["after"]):
+            assert side is None or side["userId"] == str(caller.user_id)
         assert event["key"] == str(mid) and event["mediaId"] == mid
         assert event["type"] == "media.entry_changed" and event["source"] == "watchlist"
         assert event["occurredAt"].endswith("Z") and uuid.UUID(event["eventId"])
@@ -66,12 +78,14 @@ def test_added_entry_event_has_contract_fields(caller, media_id, broker_events):
         "type",
         "occurredAt",
         "source",
+        "actorId",
         "listId",
         "mediaId",
         "before",
         "after",
     }
-    assert event["before"] is None and event["after"] == {"status": "added", "rating": None}
+    assert event["before"] is None
+    assert event["after"] == {"status": "added", "rating": None, "userId": str(caller.user_id)}
 
 
 def test_list_delete_emits_one_removal_per_entry(caller, media_id, broker_events):
@@ -122,7 +136,7 @@ def test_writes_succeed_while_the_broker_is_unreachable(
         for e in read_topic(kafka_bootstrap, topic_prefix + "media-entry-changed")
         if e.get("listId") == list_id
     ]
-    assert [e["after"] for e in events] == [
+    assert [state(e["after"]) for e in events] == [
         {"status": "watching", "rating": None},
         {"status": "watching", "rating": 4},
     ]
@@ -152,9 +166,19 @@ def test_user_deleted_handler_removes_lists_and_emits_removals(app, client, medi
             select(outbox.c.payload).where(outbox.c.payload["after"].as_string().is_(None))
         ).all()
     removals = {(p["listId"], p["mediaId"]): p["before"] for p in payloads if p["after"] is None}
-    assert removals[(gone_lists[0], mids[0])] == {"status": "watched", "rating": 7}
-    assert removals[(gone_lists[1], mids[1])] == {"status": "added", "rating": None}
+    gone_id = str(gone.user_id)
+    assert removals[(gone_lists[0], mids[0])] == {
+        "status": "watched",
+        "rating": 7,
+        "userId": gone_id,
+    }
+    assert removals[(gone_lists[1], mids[1])] == {
+        "status": "added",
+        "rating": None,
+        "userId": gone_id,
+    }
     assert (kept_list, mids[0]) not in removals
+    assert {p["actorId"] for p in payloads if p["listId"] in gone_lists} == {gone_id}
 
 
 def _user_deleted(user_id) -> dict:

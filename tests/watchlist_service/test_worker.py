@@ -67,10 +67,8 @@ def test_worker_consumes_user_deleted_and_publishes_removals(
         worker.join(30)
     events = read_topic(kafka_bootstrap, topic_prefix + MEDIA_ENTRY_CHANGED)
     mine = [(e["before"], e["after"]) for e in events if e.get("listId") == list_id]
-    assert mine == [
-        (None, {"status": "watching", "rating": 8}),
-        ({"status": "watching", "rating": 8}, None),
-    ]
+    watching_8 = {"status": "watching", "rating": 8, "userId": str(owner.user_id)}
+    assert mine == [(None, watching_8), (watching_8, None)]
 
 
 def test_worker_process_starts_relay_and_consumer_and_stops_on_sigterm(

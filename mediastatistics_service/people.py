@@ -1,0 +1,144 @@
+"""A media's per-person state as reconciliation compares and rewrites it.
+
+`State` is a media's counters with the person rows behind them. `expected_state` derives
+it from what the list services hold (docs/statistics.md gives the rules), `stored_state`
+reads it from the tables the consumer keeps, and `write_state` replaces the stored one.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import BigInteger, String
+
+from .models import COUNTER_COLUMNS, STATUS_COLUMNS
+
+# One person's entries of a media: counts per status, and (rating, updated epoch) per
+# rated entry, most recent first.
+Held = tuple[tuple[int, ...], tuple[tuple[int, float], ...]]
+Media = dict[str, Held]
+
+
+class Person(NamedTuple):
+    """One person's rows: entries per status, entries carrying a rating, their rating."""
+
+    statuses: tuple[int, ...]
+    rated: int
+    rating: int | None
+
+
+class State(NamedTuple):
+    """A media's counters (COUNTER_COLUMNS order) and the person rows they count."""
+
+    counters: tuple[int, ...]
+    people: dict[str, Person]
+
+
+_IDS = bindparam("ids", type_=ARRAY(BigInteger))
+_COUNTERS = text(
+    f"SELECT media_id, {', '.join(COUNTER_COLUMNS)} FROM media_stats WHERE media_id = ANY(:ids)"
+).bindparams(_IDS)
+_STATUSES = text(
+    "SELECT media_id, person, status, n FROM person_status WHERE media_id = ANY(:ids)"
+).bindparams(_IDS)
+_RATINGS = text(
+    "SELECT media_id, person, rated, rating FROM person_rating WHERE media_id = ANY(:ids)"
+).bindparams(_IDS)
+_CLEAR = (
+    text("DELETE FROM person_status WHERE media_id = :m"),
+    text("DELETE FROM person_rating WHERE media_id = :m"),
+)
+_PEOPLE = bindparam("people", type_=ARRAY(String))
+_INSERT_STATUSES = text(
+    "INSERT INTO person_status (person, media_id, status, n, updated_at) "
+    "SELECT p, :m, s, n, clock_timestamp() FROM unnest(:people, :statuses, :counts) AS v(p, s, n)"
+).bindparams(
+    _PEOPLE,
+    bindparam("statuses", type_=ARRAY(String)),
+    bindparam("counts", type_=ARRAY(BigInteger)),
+)
+_INSERT_RATINGS = text(
+    "INSERT INTO person_rating (person, media_id, rated, rating, updated_at) "
+    "SELECT p, :m, r, v, clock_timestamp() FROM unnest(:people, :rated, :ratings) AS x(p, r, v)"
+).bindparams(
+    _PEOPLE,
+    bindparam("rated", type_=ARRAY(BigInteger)),
+    bindparam("ratings", type_=ARRAY(BigInteger)),
+)
+_REWRITE = text(
+    f"INSERT INTO media_stats (media_id, {', '.join(COUNTER_COLUMNS)}, updated_at) "
+    f"VALUES (:m, {', '.join(':' + c for c in COUNTER_COLUMNS)}, clock_timestamp()) "
+    "ON CONFLICT (media_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in COUNTER_COLUMNS)
+    + ", updated_at = excluded.updated_at"
+)
+
+EMPTY = State((0,) * len(COUNTER_COLUMNS), {})
+
+
+def expected_state(source: Media, stored: State | None) -> State:
+    """The state the source entries call for (keeping a stored rating still carried)."""
+    people: dict[str, Person] = {}
+    for person, (statuses, ratings) in source.items():
+        if not any(statuses):
+            continue
+        rating = None
+        if ratings:
+            kept = stored.people.get(person) if stored else None
+            carried = {r for r, _ in ratings}
+            rating = kept.rating if kept and kept.rating in carried else ratings[0][0]
+        people[person] = Person(tuple(statuses), len(ratings), rating)
+    counts = [sum(p.statuses[i] > 0 for p in people.values()) for i in range(len(STATUS_COLUMNS))]
+    rated = [p.rating for p in people.values() if p.rated]
+    return State((*counts, len(rated), sum(rated)), people)
+
+
+def stored_state(conn: Connection, media_ids: list[int]) -> dict[int, State]:
+    """The stored state of each of these media that has any row."""
+    counters = {r[0]: tuple(r[1:]) for r in conn.execute(_COUNTERS, {"ids": media_ids})}
+    statuses: dict[int, dict[str, list[int]]] = {}
+    for m, person, status, n in conn.execute(_STATUSES, {"ids": media_ids}):
+        held = statuses.setdefault(m, {}).setdefault(person, [0] * len(STATUS_COLUMNS))
+        held[STATUS_COLUMNS.index(status)] = n
+    ratings: dict[int, dict[str, tuple[int, int]]] = {}
+    for m, person, rated, rating in conn.execute(_RATINGS, {"ids": media_ids}):
+        ratings.setdefault(m, {})[person] = (rated, rating)
+    out: dict[int, State] = {}
+    for m in set(counters) | set(statuses) | set(ratings):
+        names = set(statuses.get(m, {})) | set(ratings.get(m, {}))
+        people = {}
+        for person in names:
+            rated, rating = ratings.get(m, {}).get(person, (0, None))
+            held = statuses.get(m, {}).get(person, [0] * len(STATUS_COLUMNS))
+            people[person] = Person(tuple(held), rated, rating)
+        out[m] = State(counters.get(m, EMPTY.counters), people)
+    return out
+
+
+def write_state(conn: Connection, media_id: int, state: State) -> None:
+    """Replace a media's person rows and counters with `state`."""
+    for statement in _CLEAR:
+        conn.execute(statement, {"m": media_id})
+    rows = [
+        (person, status, n)
+        for person, held in state.people.items()
+        for status, n in zip(STATUS_COLUMNS, held.statuses, strict=True)
+        if n > 0
+    ]
+    if rows:
+        people, statuses, counts = (list(c) for c in zip(*rows, strict=True))
+        conn.execute(
+            _INSERT_STATUSES,
+            {"m": media_id, "people": people, "statuses": statuses, "counts": counts},
+        )
+    rated = [(p, h.rated, h.rating) for p, h in state.people.items() if h.rated]
+    if rated:
+        people, counts, values = (list(c) for c in zip(*rated, strict=True))
+        conn.execute(
+            _INSERT_RATINGS, {"m": media_id, "people": people, "rated": counts, "ratings": values}
+        )
+    conn.execute(
+        _REWRITE, {"m": media_id, **dict(zip(COUNTER_COLUMNS, state.counters, strict=True))}
+    )

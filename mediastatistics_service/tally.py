@@ -1,0 +1,266 @@
+"""Counting people: per-person reference counts, and the media counters that follow them.
+
+Per (person, media, status) `person_status.n` counts that person's entries; the media's
+counter for the status is the number of people whose n is above zero, so it moves only
+when some n goes 0 -> 1 or 1 -> 0. Per (person, media) `person_rating` keeps how many
+of their entries carry a rating (`rated`) and the latest rating they set; the media's
+`rating_count`/`rating_sum` are over people with `rated` above zero.
+
+A batch locks its media rows and the person rows of those media, replays each media's
+events in order against the locked values (refusing an event that would take any count
+below zero: it contradicts what was applied before), and then writes the net change of
+the whole batch as SQL increments, one statement per table and kind.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+from sqlalchemy.types import BigInteger, DateTime, String
+
+from servicekit.consumer import Event
+
+from .models import COUNTER_COLUMNS, STATUS_COLUMNS
+
+if TYPE_CHECKING:
+    from .events import Change
+
+# Consumers hold it shared per batch; reconciliation takes it exclusively to write.
+STATS_LOCK_ID = 0x5747A75
+RATING_COUNT, RATING_SUM = len(STATUS_COLUMNS), len(STATUS_COLUMNS) + 1
+_ZERO = (0,) * len(COUNTER_COLUMNS)
+
+_IDS = bindparam("ids", type_=ARRAY(BigInteger))
+_COLUMNS_SQL = ", ".join(COUNTER_COLUMNS)
+_LOCK_MEDIA = text(
+    f"SELECT media_id, {_COLUMNS_SQL} FROM media_stats "
+    "WHERE media_id = ANY(:ids) ORDER BY media_id FOR UPDATE"
+).bindparams(_IDS)
+_LOCK_STATUS = text(
+    "SELECT person, media_id, status, n FROM person_status WHERE media_id = ANY(:ids) "
+    "ORDER BY media_id, person, status FOR UPDATE"
+).bindparams(_IDS)
+_LOCK_RATING = text(
+    "SELECT person, media_id, rated, rating FROM person_rating WHERE media_id = ANY(:ids) "
+    "ORDER BY media_id, person FOR UPDATE"
+).bindparams(_IDS)
+_UNNEST = (
+    "unnest(:ids, " + ", ".join(f":{c}" for c in COUNTER_COLUMNS) + f") AS v(media_id, "
+    f"{_COLUMNS_SQL})"
+)
+_ARRAYS = tuple(bindparam(n, type_=ARRAY(BigInteger)) for n in ("ids", *COUNTER_COLUMNS))
+_INCREMENT_MEDIA = text(
+    "UPDATE media_stats AS s SET "
+    + ", ".join(f"{c} = s.{c} + v.{c}" for c in COUNTER_COLUMNS)
+    + f", updated_at = clock_timestamp() FROM {_UNNEST} WHERE s.media_id = v.media_id"
+).bindparams(*_ARRAYS)
+# New rows start from their (positive) totals: PostgreSQL checks CHECK constraints on the
+# proposed row before ON CONFLICT, so negative deltas could never take this path.
+_CREATE_MEDIA = text(
+    f"INSERT INTO media_stats (media_id, {_COLUMNS_SQL}, updated_at) "
+    f"SELECT v.*, clock_timestamp() FROM {_UNNEST}"
+).bindparams(*_ARRAYS)
+_PEOPLE = (bindparam("people", type_=ARRAY(String)), bindparam("media", type_=ARRAY(BigInteger)))
+_INCREMENT_STATUS = text(
+    "UPDATE person_status AS p SET n = p.n + v.d, updated_at = clock_timestamp() "
+    "FROM unnest(:people, :media, :statuses, :deltas) AS v(person, media_id, status, d) "
+    "WHERE (p.person, p.media_id, p.status) = (v.person, v.media_id, v.status)"
+).bindparams(
+    *_PEOPLE,
+    bindparam("statuses", type_=ARRAY(String)),
+    bindparam("deltas", type_=ARRAY(BigInteger)),
+)
+_CREATE_STATUS = text(
+    "INSERT INTO person_status (person, media_id, status, n, updated_at) "
+    "SELECT *, clock_timestamp() FROM unnest(:people, :media, :statuses, :deltas)"
+).bindparams(
+    *_PEOPLE,
+    bindparam("statuses", type_=ARRAY(String)),
+    bindparam("deltas", type_=ARRAY(BigInteger)),
+)
+_INCREMENT_RATING = text(
+    "UPDATE person_rating AS p SET rated = p.rated + v.d, rating = coalesce(v.latest, p.rating), "
+    "updated_at = clock_timestamp() "
+    "FROM unnest(:people, :media, :deltas, :latest) AS v(person, media_id, d, latest) "
+    "WHERE (p.person, p.media_id) = (v.person, v.media_id)"
+).bindparams(
+    *_PEOPLE,
+    bindparam("deltas", type_=ARRAY(BigInteger)),
+    bindparam("latest", type_=ARRAY(BigInteger)),
+)
+_CREATE_RATING = text(
+    "INSERT INTO person_rating (person, media_id, rated, rating, updated_at) "
+    "SELECT *, clock_timestamp() FROM unnest(:people, :media, :deltas, :latest)"
+).bindparams(
+    *_PEOPLE,
+    bindparam("deltas", type_=ARRAY(BigInteger)),
+    bindparam("latest", type_=ARRAY(BigInteger)),
+)
+# Rows at zero are dropped, so a row always means "this person counts".
+_DROP_EMPTY = (
+    text("DELETE FROM person_status WHERE media_id = ANY(:ids) AND n = 0").bindparams(_IDS),
+    text("DELETE FROM person_rating WHERE media_id = ANY(:ids) AND rated = 0").bindparams(_IDS),
+)
+_PROGRESS = text(
+    "INSERT INTO consumer_progress (topic, partition, last_event_at, updated_at) "
+    "SELECT :topic, p, t, now() FROM unnest(:partitions, :times) AS v(p, t) "
+    "ON CONFLICT (topic, partition) DO UPDATE SET "
+    "last_event_at = GREATEST(consumer_progress.last_event_at, excluded.last_event_at)"
+).bindparams(
+    bindparam("partitions", type_=ARRAY(BigInteger)),
+    bindparam("times", type_=ARRAY(DateTime(timezone=True))),
+)
+
+StatusKey = tuple[str, int, str]
+RatingKey = tuple[str, int]
+
+
+class _State:
+    """The locked values of a batch's media and people, replayed event by event."""
+
+    def __init__(self, session: Session, media_ids: list[int]):
+        ids = {"ids": media_ids}
+        self.media = {r[0]: list(r[1:]) for r in session.execute(_LOCK_MEDIA, ids)}
+        self.counts = {(r[0], r[1], r[2]): r[3] for r in session.execute(_LOCK_STATUS, ids)}
+        self.ratings = {(r[0], r[1]): [r[2], r[3]] for r in session.execute(_LOCK_RATING, ids)}
+        self.start = (
+            {m: tuple(v) for m, v in self.media.items()},
+            dict(self.counts),
+            {k: tuple(v) for k, v in self.ratings.items()},
+        )
+        self.latest: dict[RatingKey, int] = {}
+
+    def apply(self, change: Change) -> bool:
+        """Replay one change; False (and nothing changed) when a count would go below zero.
+
+        The removal side is checked before the addition side is applied: an event that
+        takes away what was never there is refused even when it puts it back at once.
+        """
+        m = change.media_id
+        media = list(self.media.get(m, _ZERO))
+        counts: dict[StatusKey, int] = {}
+        ratings: dict[RatingKey, list] = {}
+        if change.before is not None:
+            b = change.before
+            key = (b.person, m, b.status)
+            counts[key] = self.counts.get(key, 0) - 1
+            media[STATUS_COLUMNS.index(b.status)] -= counts[key] == 0
+            if b.rating is not None:
+                r = ratings[(b.person, m)] = list(self.ratings.get((b.person, m), [0, None]))
+                r[0] -= 1
+                if r[0] == 0:
+                    media[RATING_COUNT] -= 1
+                    media[RATING_SUM] -= r[1]
+            if counts[key] < 0 or any(r[0] < 0 for r in ratings.values()) or min(media) < 0:
+                return False
+        latest: dict[RatingKey, int] = {}
+        if change.after is not None:
+            a = change.after
+            key = (a.person, m, a.status)
+            counts[key] = counts.get(key, self.counts.get(key, 0)) + 1
+            media[STATUS_COLUMNS.index(a.status)] += counts[key] == 1
+            if a.rating is not None:
+                rk = (a.person, m)
+                r = ratings.get(rk) or list(self.ratings.get(rk, [0, None]))
+                if r[0] == 0:
+                    media[RATING_COUNT] += 1
+                    media[RATING_SUM] += a.rating
+                else:  # the latest rating replaces the person's earlier one
+                    media[RATING_SUM] += a.rating - r[1]
+                r[0], r[1] = r[0] + 1, a.rating
+                ratings[rk] = r
+                latest[rk] = a.rating
+        self.media[m] = media
+        self.counts.update(counts)
+        self.ratings.update(ratings)
+        self.latest.update(latest)
+        return True
+
+
+def _write(session: Session, state: _State) -> None:
+    start_media, start_counts, start_ratings = state.start
+    net = {
+        m: tuple(v - s for v, s in zip(values, start_media.get(m, _ZERO), strict=True))
+        for m, values in state.media.items()
+    }
+    net = {m: d for m, d in net.items() if any(d)}
+    for statement, wanted in ((_INCREMENT_MEDIA, True), (_CREATE_MEDIA, False)):
+        ids = sorted(m for m in net if (m in start_media) == wanted)
+        if ids:
+            columns = {c: [net[m][i] for m in ids] for i, c in enumerate(COUNTER_COLUMNS)}
+            session.execute(statement, {"ids": ids, **columns})
+    for statement, wanted in ((_INCREMENT_STATUS, True), (_CREATE_STATUS, False)):
+        keys = sorted(
+            k
+            for k, n in state.counts.items()
+            if n != start_counts.get(k, 0) and (k in start_counts) == wanted
+        )
+        if keys:
+            session.execute(
+                statement,
+                {
+                    "people": [k[0] for k in keys],
+                    "media": [k[1] for k in keys],
+                    "statuses": [k[2] for k in keys],
+                    "deltas": [state.counts[k] - start_counts.get(k, 0) for k in keys],
+                },
+            )
+    for statement, wanted in ((_INCREMENT_RATING, True), (_CREATE_RATING, False)):
+        keys = sorted(
+            k
+            for k, r in state.ratings.items()
+            if (tuple(r) != start_ratings.get(k) and (k in start_ratings) == wanted)
+            and (wanted or r[0] > 0)
+        )
+        if keys:
+            base = {k: start_ratings.get(k, (0, None))[0] for k in keys}
+            session.execute(
+                statement,
+                {
+                    "people": [k[0] for k in keys],
+                    "media": [k[1] for k in keys],
+                    "deltas": [state.ratings[k][0] - base[k] for k in keys],
+                    "latest": [state.latest.get(k) for k in keys],
+                },
+            )
+    ids = sorted(state.media)
+    for statement in _DROP_EMPTY:
+        session.execute(statement, {"ids": ids})
+
+
+def apply(session: Session, changes: list[tuple[Event, Change]]) -> list[tuple[Event, str]]:
+    """Apply valid changes in the caller's transaction; return those that contradict the counts."""
+    session.execute(select(func.pg_advisory_xact_lock_shared(STATS_LOCK_ID)))
+    if not changes:
+        return []
+    by_media: dict[int, list[tuple[Event, Change]]] = defaultdict(list)
+    for event, change in changes:
+        by_media[change.media_id].append((event, change))
+    state = _State(session, sorted(by_media))
+    refused: list[tuple[Event, str]] = []
+    last_seen: dict[int, datetime] = {}
+    for media_id in sorted(by_media):
+        for event, change in by_media[media_id]:
+            if not state.apply(change):
+                refused.append((event, "would take a counter below zero"))
+                continue
+            seen = last_seen.get(event.partition)
+            if seen is None or change.occurred_at > seen:
+                last_seen[event.partition] = change.occurred_at
+    _write(session, state)
+    if last_seen:
+        partitions = sorted(last_seen)
+        session.execute(
+            _PROGRESS,
+            {
+                "topic": changes[0][0].topic,
+                "partitions": partitions,
+                "times": [last_seen[p] for p in partitions],
+            },
+        )
+    return refused
