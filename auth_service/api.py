@@ -10,28 +10,30 @@ from flask_smorest import Blueprint as ApiBlueprint
 from servicekit.identity import login_required, require_identity
 
 from . import services
+from .config import auth_settings
 from .models import Account
 from .schemas import MeOut, SigninIn, SignupIn, SignupOut, TokenOut
-from .tokens import TOKEN_TTL_S, issue_token
+from .tokens import TOKEN_TTL_S
 
 blp = ApiBlueprint("auth", __name__, url_prefix="/auth", description="Accounts and tokens")
 
 
 def _token_fields(account: Account) -> dict:
-    secret = current_app.config["WLT_SETTINGS"].jwt_secret
+    codec = auth_settings(current_app).tokens
     return {
         "userId": account.id,
-        "accessToken": issue_token(secret=secret, user_id=account.id, role=account.role),
+        "accessToken": codec.issue(
+            user_id=account.id, role=account.role, version=account.token_version
+        ),
         "tokenType": "Bearer",
         "expiresIn": TOKEN_TTL_S,
     }
 
 
 def client_address() -> str:
-    """The client as the gateway saw it: the first `X-Forwarded-For` entry."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    first = forwarded.split(",", 1)[0].strip()
-    return first or request.remote_addr or "unknown"
+    """The client as the gateway saw it: the right-most hop no trusted proxy added."""
+    proxies = auth_settings(current_app).trusted_proxies
+    return proxies.client_address(request.remote_addr, request.headers.get("X-Forwarded-For", ""))
 
 
 @blp.route("/signup", methods=["POST"])

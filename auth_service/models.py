@@ -33,6 +33,8 @@ class Account(db.Model):
     email_key: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), server_default=ROLE_USER)
+    # in every access token (`ver`); bumped to revoke all of the account's tokens at once
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (

@@ -169,7 +169,7 @@ class LocalStack:
                     filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
                 ),
                 "PYTHONUNBUFFERED": "1",
-                **self._secrets,
+                **devsecrets.for_service(spec.name, self._secrets),
             }
         )
         for other in SERVICES:

@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.helpers import JWT_SECRET, SERVICE_TOKEN
+from tests.helpers import KEY_ENV, service_key_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,8 +115,7 @@ def service_env(kafka_bootstrap, topic_prefix) -> dict[str, str]:
     """Environment every service under test gets (besides its database)."""
     return {
         "WLT_ENV": "test",
-        "WLT_SERVICE_TOKEN": SERVICE_TOKEN,
-        "WLT_JWT_SECRET": JWT_SECRET,
+        **KEY_ENV,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": topic_prefix,
         "DISCOVERY": "static",
@@ -130,7 +129,13 @@ def make_app(create_database, service_env):
 
     def make(package: str, **overrides: str):
         module = importlib.import_module(package)
-        config = {**service_env, "DATABASE_URL": create_database(package), **overrides}
+        name = package.removesuffix("_service")
+        config = {
+            **service_env,
+            **service_key_env(name),
+            "DATABASE_URL": create_database(package),
+            **overrides,
+        }
         return module.create_app(config)
 
     return make

@@ -129,7 +129,7 @@ def remove_media(list_id: uuid.UUID, media_id: int):
 
 
 @internal.get("/media-counts")
-@service_credential_required
+@service_credential_required("mediastatistics")
 @use_args(MediaCountsArgs(), location="query")
 def media_counts(args: dict):
     """Per-media counters for the statistics service's catch-up, in media id order."""

@@ -1,12 +1,11 @@
 """Sign-in: a token for good credentials, one answer for bad ones, throttling in the database."""
 
-import jwt
 import pytest
 from sqlalchemy import select
 
 from auth_service.models import SigninFailure, db
-from tests.auth_service.conftest import PASSWORD, random_ip, unique_email
-from tests.helpers import JWT_SECRET, assert_problem
+from tests.auth_service.conftest import PASSWORD, decode_token, random_ip, unique_email
+from tests.helpers import assert_problem
 
 
 def failures(app, key: str) -> int:
@@ -24,9 +23,7 @@ def test_signin_returns_a_token_for_the_account(auth):
     assert set(body) == {"userId", "accessToken", "tokenType", "expiresIn"}
     assert body["userId"] == user_id and body["tokenType"] == "Bearer"
     assert body["expiresIn"] == 900
-    claims = jwt.decode(
-        body["accessToken"], JWT_SECRET, algorithms=["HS256"], audience="watchlist-tracker"
-    )
+    claims = decode_token(body["accessToken"])
     assert claims["sub"] == user_id and claims["role"] == "USER"
     assert claims["iss"] == "watchlist-tracker-auth" and claims["jti"]
     assert claims["exp"] - claims["iat"] == 900

@@ -13,11 +13,11 @@ from .tokens import TOKEN_KINDS, authorization_headers
 
 
 @pytest.fixture(scope="module")
-def bad_authorizations(gateway, world, jwt_secret) -> dict[str, str | None]:
+def bad_authorizations(gateway, world, token_key) -> dict[str, str | None]:
     gone = sign_up(gateway, "Gone")
     assert gone.delete(f"/auth/users/{gone.user_id}").status_code == 204
     return authorization_headers(
-        secret=jwt_secret,
+        key=token_key,
         victim=world.alice.user_id,
         attacker_token=world.bob.token,
         deleted_user=gone.user_id,
