@@ -10,7 +10,7 @@ gains nothing. Internal routes need a service credential of a caller they accept
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
@@ -124,7 +124,7 @@ def service_credential_required(*callers: str) -> Callable[[F], F]:
     """
     if not callers or not all(isinstance(c, str) for c in callers):
         raise TypeError("service_credential_required needs the names of the accepted callers")
-    accepted: Iterable[str] = frozenset(callers)
+    accepted = frozenset(callers)
 
     def decorate(view: F) -> F:
         @wraps(view)
