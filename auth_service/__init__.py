@@ -10,6 +10,7 @@ from servicekit.app import create_service_app, finish_service_app
 
 from . import passwords
 from .api import blp
+from .config import install_auth_settings
 from .models import db
 from .verify import gateway, install_lookup_engine
 
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         # one forward-auth call per gateway request: no access line, no request metrics
         quiet_paths=("/verify",),
     )
+    install_auth_settings(app)
     finish_service_app(app, db)
     api.register_blueprint(blp)
     app.register_blueprint(gateway)

@@ -9,29 +9,37 @@ from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.identity import login_required, require_identity
 
-from . import services
-from .models import Account
-from .schemas import MeOut, SigninIn, SignupIn, SignupOut, TokenOut
-from .tokens import TOKEN_TTL_S, issue_token
+from . import services, sessions
+from .config import auth_settings
+from .models import Account, db
+from .schemas import MeOut, PasswordChangeIn, RefreshIn, SigninIn, SignupIn, SignupOut, TokenOut
+from .tokens import TOKEN_TTL_S
 
 blp = ApiBlueprint("auth", __name__, url_prefix="/auth", description="Accounts and tokens")
 
 
-def _token_fields(account: Account) -> dict:
-    secret = current_app.config["WLT_SETTINGS"].jwt_secret
+def _token_fields(account: Account, refresh_token: str | None = None) -> dict:
+    """A fresh access token and a refresh token (a new family unless one is given)."""
+    if refresh_token is None:
+        refresh_token = sessions.issue_refresh_token(account_id=account.id)
+        db.session.commit()
+    codec = auth_settings(current_app).tokens
     return {
         "userId": account.id,
-        "accessToken": issue_token(secret=secret, user_id=account.id, role=account.role),
+        "accessToken": codec.issue(
+            user_id=account.id, role=account.role, version=account.token_version
+        ),
         "tokenType": "Bearer",
         "expiresIn": TOKEN_TTL_S,
+        "refreshToken": refresh_token,
+        "refreshExpiresIn": int(sessions.REFRESH_TTL.total_seconds()),
     }
 
 
 def client_address() -> str:
-    """The client as the gateway saw it: the first `X-Forwarded-For` entry."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    first = forwarded.split(",", 1)[0].strip()
-    return first or request.remote_addr or "unknown"
+    """The client as the gateway saw it: the right-most hop no trusted proxy added."""
+    proxies = auth_settings(current_app).trusted_proxies
+    return proxies.client_address(request.remote_addr, request.headers.get("X-Forwarded-For", ""))
 
 
 @blp.route("/signup", methods=["POST"])
@@ -76,3 +84,41 @@ def me():
 def delete_user(user_id: uuid.UUID):
     """Delete an account (its owner or an admin); every service then forgets the user."""
     services.delete_account(caller=require_identity(), user_id=user_id)
+
+
+@blp.route("/refresh", methods=["POST"])
+@blp.arguments(RefreshIn)
+@blp.response(200, TokenOut)
+def refresh(body: dict):
+    """Spend a refresh token for a new access token and its successor refresh token.
+
+    Each refresh token works once; presenting a spent one again ends that sign-in's
+    every token (it was copied).
+    """
+    account, successor = sessions.rotate(token=body["refreshToken"])
+    return _token_fields(account, successor)
+
+
+@blp.route("/signout", methods=["POST"])
+@login_required
+@blp.response(204)
+@blp.doc(security=[{"bearerAuth": []}])
+def signout():
+    """End every session of the caller's account: all its access and refresh tokens."""
+    services.sign_out(caller=require_identity())
+
+
+@blp.route("/password", methods=["POST"])
+@login_required
+@blp.arguments(PasswordChangeIn)
+@blp.response(200, TokenOut)
+@blp.doc(security=[{"bearerAuth": []}])
+def change_password(body: dict):
+    """Change the password; every existing token stops working, fresh ones come back."""
+    account = services.change_password(
+        caller=require_identity(),
+        current=body["currentPassword"],
+        new=body["newPassword"],
+        client=client_address(),
+    )
+    return _token_fields(account)

@@ -23,6 +23,13 @@ def _key_fits(email: str) -> None:
         raise ValidationError(f"Longer than {MAX_EMAIL} characters once normalised.")
 
 
+def password_field() -> fields.String:
+    """A new password, checked as at sign-up."""
+    return fields.String(
+        required=True, validate=validate.Length(min=MIN_PASSWORD, max=MAX_PASSWORD)
+    )
+
+
 class SignupIn(Schema):
     """`POST /auth/signup`."""
 
@@ -30,9 +37,7 @@ class SignupIn(Schema):
         required=True,
         validate=[validate.Length(max=MAX_EMAIL), _key_fits],
     )
-    password = fields.String(
-        required=True, validate=validate.Length(min=MIN_PASSWORD, max=MAX_PASSWORD)
-    )
+    password = password_field()
     displayName = display_name_field()
 
 
@@ -43,24 +48,39 @@ class SigninIn(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=MAX_PASSWORD))
 
 
+class RefreshIn(Schema):
+    """`POST /auth/refresh`: a refresh token, spent by this call."""
+
+    refreshToken = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChangeIn(Schema):
+    """`POST /auth/password`."""
+
+    currentPassword = fields.String(
+        required=True, validate=validate.Length(min=1, max=MAX_PASSWORD)
+    )
+    newPassword = password_field()
+
+
 class TokenOut(Schema):
-    """A fresh access token."""
+    """A fresh access token (short-lived) and the refresh token that renews it (one use)."""
 
     userId = fields.UUID()
     accessToken = fields.String()
     tokenType = fields.String()
-    expiresIn = fields.Integer()
+    expiresIn = fields.Integer(metadata={"description": "seconds the access token lives"})
+    refreshToken = fields.String(
+        metadata={"description": "spend at POST /auth/refresh; each one works once"}
+    )
+    refreshExpiresIn = fields.Integer(metadata={"description": "seconds the refresh token lives"})
 
 
-class SignupOut(Schema):
-    """A new account and its first access token."""
+class SignupOut(TokenOut):
+    """A new account and its first tokens."""
 
-    userId = fields.UUID()
     email = fields.String()
     displayName = fields.String()
-    accessToken = fields.String()
-    tokenType = fields.String()
-    expiresIn = fields.Integer()
 
 
 class MeOut(Schema):

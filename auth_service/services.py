@@ -15,7 +15,7 @@ from servicekit.http import service_client
 from servicekit.identity import Identity
 from servicekit.topics import USER_DELETED
 
-from . import emails, passwords, throttle
+from . import emails, passwords, sessions, throttle
 from .models import ROLE_USER, Account, db, outbox
 
 log = logging.getLogger(__name__)
@@ -123,15 +123,37 @@ def _delete_profile(user_id: uuid.UUID) -> None:
 
 def sign_in(*, email: str, password: str, client: str) -> Account:
     """The account these credentials open; 401 alike for every failure, 429 when throttled."""
-    throttle.check(email=email, client=client)
+    attempt = throttle.reserve(email=email, client=client)
     account = db.session.scalar(select(Account).where(Account.email_key == emails.email_key(email)))
     if not passwords.verify_password(account.password_hash if account else None, password):
-        throttle.record_failure(email=email, client=client)
-        db.session.commit()
+        db.session.rollback()
         raise Unauthorized(BAD_CREDENTIALS)
-    throttle.clear_email(email=email)
+    throttle.succeeded(attempt)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
+    db.session.commit()
+    return account
+
+
+def sign_out(*, caller: Identity) -> None:
+    """End every session of the caller's account: all access and refresh tokens."""
+    sessions.revoke_all(account_id=caller.user_id)
+    db.session.commit()
+
+
+def change_password(*, caller: Identity, current: str, new: str, client: str) -> Account:
+    """Set a new password (the current one checked and throttled like a sign-in); every
+    existing token of the account stops working."""
+    account = get_account(user_id=caller.user_id)
+    email = account.email
+    attempt = throttle.reserve(email=email, client=client)
+    account = get_account(user_id=caller.user_id)
+    if not passwords.verify_password(account.password_hash, current):
+        db.session.rollback()
+        raise Forbidden("The current password is incorrect.")
+    throttle.succeeded(attempt)
+    account.password_hash = passwords.hash_password(new)
+    sessions.revoke_all(account_id=account.id)
     db.session.commit()
     return account
 

@@ -1,76 +1,178 @@
-"""Sign-in throttling shared by every worker process: counters live in the database.
+"""Sign-in throttling, counted in the database before the password is checked.
 
-Each failure is one atomic upsert, so gunicorn workers (and replicas) on the same
-database see one count; a window starts at its first failure and lasts 15 minutes.
+Three counters per attempt, all moved by one SQL statement before any password check
+(so 16 simultaneous guesses get at most as many checks as the limits allow):
+
+- the account (`account:<email>`) only slows guessing down: the first `ACCOUNT_FREE`
+  attempts are free, then each must wait a delay that doubles up to `MAX_DELAY_S` after
+  the previous one. Strangers can make the owner wait seconds, never lock them out.
+- the account from one client (`pair:<email>|<client>`) has the hard limit:
+  `MAX_PER_PAIR` attempts per window, then 429 until the window ends.
+- the client across accounts (`client:<client>`): `MAX_PER_CLIENT` per window.
+
+Each counter is only moved when the one before it let the attempt through (account,
+then pair, then client), so an attempt refused by the account's delay costs the client
+nothing. A successful sign-in forgets the account's and the pair's attempts and gives
+the client its attempt back.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, delete, func, text, update
 
 from servicekit.errors import TooManyRequests
 
-from .models import SigninFailure, db
+from . import emails
+from .models import SigninAttempt, db
 
 WINDOW = timedelta(minutes=15)
-MAX_PER_EMAIL = 5
+ACCOUNT_FREE = 5
+MAX_DELAY_S = 60
+MAX_PER_PAIR = 5
 MAX_PER_CLIENT = 20
 _CLEANUP_CHANCE = 0.01
-_failures = SigninFailure.__table__
+_attempts = SigninAttempt.__table__
+
+# One statement, three upserts chained by their RETURNING rows. A row "took" the attempt
+# when its last_attempt is this statement's timestamp. Row locks are taken in the order
+# account, pair, client by every sign-in, so two never deadlock.
+_RESERVE = text(
+    """
+WITH account AS (
+    INSERT INTO signin_attempts AS t (key, attempts, window_start, last_attempt)
+    VALUES (:account, 1, statement_timestamp(), statement_timestamp())
+    ON CONFLICT (key) DO UPDATE SET
+        attempts = CASE
+            WHEN t.last_attempt <= statement_timestamp() - :window THEN 1
+            WHEN t.attempts < :free OR t.last_attempt + make_interval(
+                secs => LEAST(power(2, LEAST(t.attempts - :free, 16)), :max_delay)
+            ) <= statement_timestamp() THEN t.attempts + 1
+            ELSE t.attempts END,
+        window_start = CASE
+            WHEN t.last_attempt <= statement_timestamp() - :window THEN statement_timestamp()
+            ELSE t.window_start END,
+        last_attempt = CASE
+            WHEN t.last_attempt <= statement_timestamp() - :window
+              OR t.attempts < :free
+              OR t.last_attempt + make_interval(
+                  secs => LEAST(power(2, LEAST(t.attempts - :free, 16)), :max_delay)
+              ) <= statement_timestamp()
+            THEN statement_timestamp()
+            ELSE t.last_attempt END
+    RETURNING t.attempts, t.window_start, t.last_attempt
+), pair AS (
+    INSERT INTO signin_attempts AS t (key, attempts, window_start, last_attempt)
+    SELECT :pair, 1, statement_timestamp(), statement_timestamp()
+    FROM account WHERE account.last_attempt = statement_timestamp()
+    ON CONFLICT (key) DO UPDATE SET
+        attempts = CASE
+            WHEN t.window_start <= statement_timestamp() - :window THEN 1
+            WHEN t.attempts < :max_pair THEN t.attempts + 1
+            ELSE t.attempts END,
+        window_start = CASE
+            WHEN t.window_start <= statement_timestamp() - :window THEN statement_timestamp()
+            ELSE t.window_start END,
+        last_attempt = CASE
+            WHEN t.window_start <= statement_timestamp() - :window OR t.attempts < :max_pair
+            THEN statement_timestamp()
+            ELSE t.last_attempt END
+    RETURNING t.attempts, t.window_start, t.last_attempt
+), client AS (
+    INSERT INTO signin_attempts AS t (key, attempts, window_start, last_attempt)
+    SELECT :client, 1, statement_timestamp(), statement_timestamp()
+    FROM pair WHERE pair.last_attempt = statement_timestamp()
+    ON CONFLICT (key) DO UPDATE SET
+        attempts = CASE
+            WHEN t.window_start <= statement_timestamp() - :window THEN 1
+            WHEN t.attempts < :max_client THEN t.attempts + 1
+            ELSE t.attempts END,
+        window_start = CASE
+            WHEN t.window_start <= statement_timestamp() - :window THEN statement_timestamp()
+            ELSE t.window_start END,
+        last_attempt = CASE
+            WHEN t.window_start <= statement_timestamp() - :window OR t.attempts < :max_client
+            THEN statement_timestamp()
+            ELSE t.last_attempt END
+    RETURNING t.attempts, t.window_start, t.last_attempt
+)
+SELECT
+    (SELECT last_attempt = statement_timestamp() FROM account) AS account_took,
+    (SELECT extract(epoch FROM last_attempt + make_interval(
+        secs => LEAST(power(2, LEAST(GREATEST(attempts - :free, 0), 16)), :max_delay)
+     ) - statement_timestamp()) FROM account) AS account_wait,
+    (SELECT last_attempt = statement_timestamp() FROM pair) AS pair_took,
+    (SELECT extract(epoch FROM window_start + :window - statement_timestamp()) FROM pair)
+        AS pair_wait,
+    (SELECT last_attempt = statement_timestamp() FROM client) AS client_took,
+    (SELECT extract(epoch FROM window_start + :window - statement_timestamp()) FROM client)
+        AS client_wait
+"""
+).bindparams(
+    bindparam("window", WINDOW),
+    bindparam("free", ACCOUNT_FREE),
+    bindparam("max_delay", float(MAX_DELAY_S)),
+    bindparam("max_pair", MAX_PER_PAIR),
+    bindparam("max_client", MAX_PER_CLIENT),
+)
 
 
-def email_key(email: str) -> str:
-    """The counter key of an email address (any case)."""
-    return "email:" + email.lower()
+@dataclass(frozen=True)
+class Attempt:
+    """The counters one sign-in attempt moved."""
+
+    account: str
+    pair: str
+    client: str
 
 
-def client_key(address: str) -> str:
-    """The counter key of a client address."""
-    return "client:" + address[:64]
+def attempt_keys(*, email: str, client: str) -> Attempt:
+    """The counter keys of an email address (any spelling of it) tried from a client address."""
+    email_key, client_key = emails.email_key(email), client[:64]
+    return Attempt(
+        account=f"account:{email_key}",
+        pair=f"pair:{email_key}|{client_key}",
+        client=f"client:{client_key}",
+    )
 
 
-def check(*, email: str, client: str) -> None:
-    """TooManyRequests (with seconds to wait) when either counter is over its limit."""
-    limits = {email_key(email): MAX_PER_EMAIL, client_key(client): MAX_PER_CLIENT}
-    seconds_left = func.extract("epoch", _failures.c.window_start + WINDOW - func.now())
-    rows = db.session.execute(
-        select(_failures.c.key, _failures.c.failures, seconds_left.label("left")).where(
-            _failures.c.key.in_(list(limits)), _failures.c.window_start > func.now() - WINDOW
-        )
-    ).all()
-    waits = [float(row.left) for row in rows if row.failures >= limits[row.key]]
-    if waits:
-        raise TooManyRequests(
-            "Too many failed sign-ins; try again later.",
-            retry_after=max(1, math.ceil(max(waits))),
-        )
+def reserve(*, email: str, client: str) -> Attempt:
+    """Count this attempt before its password is checked, and commit the count.
 
-
-def record_failure(*, email: str, client: str) -> None:
-    """Count one failure against the email and the client, in the caller's transaction."""
-    expired = _failures.c.window_start <= func.now() - WINDOW
-    # Sorted keys: two concurrent failures lock the rows in the same order, never deadlock.
-    for key in sorted({email_key(email), client_key(client)}):
-        stmt = pg_insert(_failures).values(key=key, failures=1, window_start=func.now())
-        db.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[_failures.c.key],
-                set_={
-                    "failures": case((expired, 1), else_=_failures.c.failures + 1),
-                    "window_start": case((expired, func.now()), else_=_failures.c.window_start),
-                },
-            )
-        )
+    TooManyRequests (with the seconds to wait) when a counter refuses it.
+    """
+    keys = attempt_keys(email=email, client=client)
+    row = db.session.execute(
+        _RESERVE, {"account": keys.account, "pair": keys.pair, "client": keys.client}
+    ).one()
     if random.random() < _CLEANUP_CHANCE:
-        # Expired counters would otherwise pile up, one per address ever seen.
-        db.session.execute(delete(_failures).where(expired))
+        # Old counters would otherwise pile up, one per address and email ever tried.
+        db.session.execute(delete(_attempts).where(_attempts.c.last_attempt < func.now() - WINDOW))
+    db.session.commit()
+    for took, wait in (
+        (row.account_took, row.account_wait),
+        (row.pair_took, row.pair_wait),
+        (row.client_took, row.client_wait),
+    ):
+        if not took:
+            raise TooManyRequests(
+                "Too many sign-in attempts; try again later.",
+                retry_after=max(1, math.ceil(float(wait or 1))),
+            )
+    return keys
 
 
-def clear_email(*, email: str) -> None:
-    """Forget an email's failures after a successful sign-in."""
-    db.session.execute(delete(_failures).where(_failures.c.key == email_key(email)))
+def succeeded(attempt: Attempt) -> None:
+    """Forget the account's and the pair's attempts; give the client its attempt back."""
+    db.session.execute(
+        delete(_attempts).where(_attempts.c.key.in_([attempt.account, attempt.pair]))
+    )
+    db.session.execute(
+        update(_attempts)
+        .where(_attempts.c.key == attempt.client)
+        .values(attempts=func.greatest(_attempts.c.attempts - 1, 0))
+    )

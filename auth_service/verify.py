@@ -1,9 +1,11 @@
 """`GET /verify`: the gateway's forward-auth check, called before every routed request.
 
 Traefik sends the original method and URI in `X-Forwarded-Method`/`X-Forwarded-Uri`
-and the client's `Authorization`. 200 lets the request through (with `X-User-Id` and
-`X-User-Role` when a valid token names an existing account); anything else is what the
-client gets. Kept cheap on purpose: a token check and one primary-key lookup.
+and the client's `Authorization`. 200 lets the request through (with `X-User-Id`,
+`X-User-Role` and the signed `X-User-Assertion` the services believe, when a valid
+token names an existing account at its current token version); anything else is what
+the client gets. Kept cheap on purpose: a token check, one primary-key lookup and one
+Ed25519 signature.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from sqlalchemy.exc import DBAPIError
 from servicekit.app import settings_of
 from servicekit.db import engine_options
 from servicekit.errors import problem
-from servicekit.identity import USER_ID_HEADER, USER_ROLE_HEADER
+from servicekit.identity import ASSERTION_HEADER, USER_ID_HEADER, USER_ROLE_HEADER
 
+from .config import auth_settings
 from .models import Account
-from .tokens import InvalidToken, bearer_token, decode_token
+from .tokens import InvalidToken, bearer_token
 
 gateway = Blueprint("gateway", __name__)
 
@@ -29,8 +32,8 @@ API_PREFIXES = frozenset(
     {"auth", "users", "watchlists", "friends", "friendswatchlists", "mediastatistics"}
 )
 _READ = frozenset({"GET", "HEAD"})
-_PUBLIC_POSTS = frozenset({"/auth/signup", "/auth/signin"})
-_ROLE_BY_ID = select(Account.role).where(Account.id == bindparam("user_id"))
+_PUBLIC_POSTS = frozenset({"/auth/signup", "/auth/signin", "/auth/refresh"})
+_ROLE_BY_ID = select(Account.role, Account.token_version).where(Account.id == bindparam("user_id"))
 
 
 class Access(enum.Enum):
@@ -79,17 +82,19 @@ def install_lookup_engine(app: Flask) -> None:
     )
 
 
-def account_role(app: Flask, user_id: uuid.UUID) -> str | None:
-    """The role of an existing account, or None; retried once on a connection lost meanwhile."""
+def account_role(app: Flask, user_id: uuid.UUID) -> tuple[str, int] | None:
+    """Role and token version of an existing account, or None; retried once on a lost
+    connection."""
     engine: Engine = app.extensions["auth_lookup_engine"]
     try:
         with engine.connect() as conn:
-            return conn.execute(_ROLE_BY_ID, {"user_id": user_id}).scalar()
+            row = conn.execute(_ROLE_BY_ID, {"user_id": user_id}).first()
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
-    with engine.connect() as conn:
-        return conn.execute(_ROLE_BY_ID, {"user_id": user_id}).scalar()
+        with engine.connect() as conn:
+            row = conn.execute(_ROLE_BY_ID, {"user_id": user_id}).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _caller(authorization: str) -> tuple[uuid.UUID, str] | None:
@@ -97,13 +102,17 @@ def _caller(authorization: str) -> tuple[uuid.UUID, str] | None:
     token = bearer_token(authorization)
     if not token:
         return None
+    app = current_app._get_current_object()
     try:
-        claims = decode_token(secret=settings_of(current_app).jwt_secret, token=token)
+        claims = auth_settings(app).tokens.decode(token)
     except InvalidToken:
         return None
-    # The account row, not the token, is the truth: a deleted account's tokens die at once.
-    role = account_role(current_app._get_current_object(), claims.user_id)
-    return (claims.user_id, role) if role else None
+    # The account row, not the token, is the truth: a deleted account's tokens die at
+    # once, and so do tokens older than a sign-out or a password change.
+    account = account_role(app, claims.user_id)
+    if account is None or account[1] != claims.version:
+        return None
+    return claims.user_id, account[0]
 
 
 @gateway.get("/verify")
@@ -111,7 +120,8 @@ def verify() -> Response:
     """Forward auth: 200 passes the request on; 401 or 404 answers the client."""
     headers = request.headers
     forwarded_uri = headers.get("X-Forwarded-Uri", "")
-    access = access_rule(headers.get("X-Forwarded-Method", "").upper(), forwarded_uri)
+    method = headers.get("X-Forwarded-Method", "").upper()
+    access = access_rule(method, forwarded_uri)
     # the client asked for its own path, not for /verify: name that one in the problem
     instance = forwarded_uri.split("?", 1)[0][:200] or None
     if access is Access.HIDDEN:
@@ -131,8 +141,12 @@ def verify() -> Response:
             headers={"WWW-Authenticate": challenge},
             instance=instance,
         )
-    response = Response(status=200)
+    response = Response(status=200, mimetype="text/plain")
     if caller is not None:
-        response.headers[USER_ID_HEADER] = str(caller[0])
-        response.headers[USER_ROLE_HEADER] = caller[1]
+        user_id, role = caller
+        response.headers[USER_ID_HEADER] = str(user_id)
+        response.headers[USER_ROLE_HEADER] = role
+        response.headers[ASSERTION_HEADER] = auth_settings(current_app).assertions.sign(
+            user_id=user_id, role=role, method=method, path=forwarded_uri.partition("?")[0]
+        )
     return response

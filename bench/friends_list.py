@@ -11,7 +11,8 @@ PostgreSQL (`--postgres-url`, else a private server started from devstack):
 
 Against running services (`make run`): the friends service's own port with the
 identity headers the gateway would add, profiles created through the user service's
-internal endpoint (needs the stack's `WLT_SERVICE_TOKEN` in the environment):
+internal endpoint as the auth service (needs the stack's development keys in the
+environment: `set -a; . var/dev-secrets.env; set +a`):
 
     .venv/bin/python bench/friends_list.py --base-url http://127.0.0.1:8004 \
         --user-url http://127.0.0.1:8002
@@ -71,11 +72,32 @@ def measure(get: Callable[[], int], runs: int) -> list[float]:
     return samples
 
 
-def identity(user_id: uuid.UUID) -> dict[str, str]:
-    return {"X-User-Id": str(user_id), "X-User-Role": "USER"}
+class Keys:
+    """Signs what the gateway and the auth service would send (benchmark use only)."""
+
+    def __init__(self, assertion_key: str, auth_service_key: str):
+        from servicekit import keys
+        from servicekit.assertions import CredentialSigner
+
+        self._assertion_key = keys.private_key(assertion_key)
+        self._credentials = CredentialSigner("auth", keys.private_key(auth_service_key))
+
+    def identity(self, user_id: uuid.UUID) -> dict[str, str]:
+        """Identity headers with an assertion not bound to one request."""
+        import jwt
+
+        now = int(time.time())
+        claims = {"iss": "watchlist-tracker-auth", "aud": "internal", "sub": str(user_id)}
+        claims |= {"role": "USER", "iat": now, "exp": now + 10}
+        assertion = jwt.encode(claims, self._assertion_key, algorithm="EdDSA")
+        return {"X-User-Id": str(user_id), "X-User-Role": "USER", "X-User-Assertion": assertion}
+
+    def credential(self) -> str:
+        """The auth service's credential for the user service."""
+        return self._credentials.for_service("user")
 
 
-def make_profiles(user_url: str, token: str, count: int) -> list[uuid.UUID]:
+def make_profiles(user_url: str, keys: Keys, count: int) -> list[uuid.UUID]:
     """Create `count` profiles through the user service's internal endpoint."""
     ids, session = [], requests.Session()
     for i in range(count):
@@ -83,7 +105,7 @@ def make_profiles(user_url: str, token: str, count: int) -> list[uuid.UUID]:
         response = session.put(
             f"{user_url}/internal/users/{user_id}",
             json={"displayName": f"Bench friend {i}"},
-            headers={"X-Service-Token": token},
+            headers={"X-Service-Token": keys.credential()},
             timeout=5,
         )
         response.raise_for_status()
@@ -152,8 +174,10 @@ def in_process(args) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
         urls[package] = f"{base}/{name}"
         upgrade(package, urls[package])
-    token = secrets.token_urlsafe(32)
-    env = {"WLT_ENV": "test", "WLT_SERVICE_TOKEN": token, "WLT_LOG_LEVEL": "ERROR"}
+    from tests.helpers import ASSERTION_SIGNING_KEY, KEY_ENV, SERVICE_KEYS
+
+    bench_keys = Keys(ASSERTION_SIGNING_KEY, SERVICE_KEYS["auth"])
+    env = {"WLT_ENV": "test", **KEY_ENV, "WLT_LOG_LEVEL": "ERROR"}
     try:
         import friends_service
         import user_service
@@ -167,14 +191,19 @@ def in_process(args) -> None:
         ).start()
         user_url = f"http://127.0.0.1:{http.server_port}"
         app = friends_service.create_app(
-            {**env, "DATABASE_URL": urls["friends_service"], "USER_SERVICE_URL": user_url}
+            {
+                **env,
+                "WLT_SERVICE_KEY": SERVICE_KEYS["friends"],
+                "DATABASE_URL": urls["friends_service"],
+                "USER_SERVICE_URL": user_url,
+            }
         )
         client = app.test_client()
         users = {}
         with psycopg.connect(urls["friends_service"], autocommit=True) as conn:
             for size in SIZES:
                 users[size] = uuid.uuid4()
-                for friend in make_profiles(user_url, token, size):
+                for friend in make_profiles(user_url, bench_keys, size):
                     low, high = sorted((users[size], friend))
                     conn.execute(
                         "INSERT INTO friendships (id, user_low, user_high, requester_id, state,"
@@ -187,7 +216,7 @@ def in_process(args) -> None:
         for name, (user, query, pages) in cases(users).items():
 
             def get_page(url, user=user):
-                response = client.get(f"/friends{url}", headers=identity(user))
+                response = client.get(f"/friends{url}", headers=bench_keys.identity(user))
                 body = response.get_json()
                 assert not body.get("degraded"), "user service degraded during the benchmark"
                 return response.status_code, body["nextCursor"]
@@ -213,30 +242,35 @@ def in_process(args) -> None:
 
 def against_stack(args) -> None:
     """Run against running services; friendships are made through the friends API."""
-    token = os.environ.get("WLT_SERVICE_TOKEN", "")
-    if not token:
-        sys.exit("set WLT_SERVICE_TOKEN to the stack's service credential")
+    assertion_key = os.environ.get("WLT_ASSERTION_SIGNING_KEY", "")
+    auth_key = os.environ.get("AUTH_SERVICE_KEY", "")
+    if not assertion_key or not auth_key:
+        sys.exit("set WLT_ASSERTION_SIGNING_KEY and AUTH_SERVICE_KEY (var/dev-secrets.env)")
+    bench_keys = Keys(assertion_key, auth_key)
     session = requests.Session()
     users = {}
     for size in SIZES:
-        [me] = make_profiles(args.user_url, token, 1)
+        [me] = make_profiles(args.user_url, bench_keys, 1)
         users[size] = me
-        for friend in make_profiles(args.user_url, token, size):
+        for friend in make_profiles(args.user_url, bench_keys, size):
             sent = session.post(
                 f"{args.base_url}/friends/requests",
                 json={"userId": str(me)},
-                headers=identity(friend),
+                headers=bench_keys.identity(friend),
             )
             sent.raise_for_status()
             request_id = sent.json()["requestId"]
             session.post(
-                f"{args.base_url}/friends/requests/{request_id}/accept", headers=identity(me)
+                f"{args.base_url}/friends/requests/{request_id}/accept",
+                headers=bench_keys.identity(me),
             ).raise_for_status()
     results = {}
     for name, (user, query, pages) in cases(users).items():
 
         def get_page(url, user=user):
-            response = session.get(f"{args.base_url}/friends{url}", headers=identity(user))
+            response = session.get(
+                f"{args.base_url}/friends{url}", headers=bench_keys.identity(user)
+            )
             return response.status_code, response.json()["nextCursor"]
 
         results[name] = measure(walker(get_page, query, pages), args.runs)

@@ -3,7 +3,8 @@
 Run: `python -m bench.gateway [--base-url http://127.0.0.1:8000 --direct-url http://127.0.0.1:8002]`
 Without URLs it starts its own stack on free ports. The read is `GET /users?ids=<self>`:
 through the gateway with a Bearer token, directly with the identity headers the gateway
-would add. Both runs use the same client threads in the same process, one after the other.
+would add (a signed assertion made with the auth service's key, renewed every 5 s). Both
+runs use the same client threads in the same process, one after the other.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import argparse
 
 from bench.common import (
     LoadResult,
+    StatedIdentity,
+    assertion_key,
     closed_loop,
     command_line,
     running_stack,
@@ -48,10 +51,10 @@ def main() -> None:
         user_id, token = sign_up(gateway)
         path = f"/users?ids={user_id}"
         bearer = {"Authorization": f"Bearer {token}"}
-        stated = {"X-User-Id": user_id, "X-User-Role": "USER"}
+        stated = StatedIdentity(assertion_key(stack), user_id)
         calls = {
             "gateway (forward auth)": lambda s: s.get(gateway + path, headers=bearer),
-            "direct to user service": lambda s: s.get(direct + path, headers=stated),
+            "direct to user service": lambda s: s.get(direct + path, headers=stated()),
         }
         for call in calls.values():
             closed_loop("warm-up", call, concurrency=args.concurrency, seconds=1)

@@ -33,7 +33,7 @@ def parse_args() -> argparse.Namespace:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--base-url", help="gateway (or, with --direct, service) URL")
     where.add_argument("--in-process", action="store_true", help="Flask test client, no HTTP")
-    parser.add_argument("--direct", action="store_true", help="send X-User-Id, skip sign-up")
+    parser.add_argument("--direct", action="store_true", help="send identity headers, skip sign-up")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("WLT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5499"),
@@ -61,8 +61,11 @@ def http_caller(base_url: str, direct: bool) -> Call:
 
     session = requests.Session()
     base = base_url.rstrip("/")
+    stated = None
     if direct:
-        session.headers.update({"X-User-Id": str(uuid.uuid4()), "X-User-Role": "USER"})
+        from bench.common import StatedIdentity, assertion_key
+
+        stated = StatedIdentity(assertion_key(None), str(uuid.uuid4()))
     else:
         email = f"bench-{secrets.token_hex(4)}@example.com"
         signup = session.post(
@@ -74,7 +77,8 @@ def http_caller(base_url: str, direct: bool) -> Call:
         session.headers["Authorization"] = f"Bearer {signup.json()['accessToken']}"
 
     def call(method: str, path: str, body: dict | None = None):
-        response = session.request(method, base + path, json=body, timeout=30)
+        headers = stated() if stated else None
+        response = session.request(method, base + path, json=body, headers=headers, timeout=30)
         return response.status_code, lambda: response.json() if response.content else None
 
     return call
@@ -84,7 +88,9 @@ def in_process_caller(args: argparse.Namespace) -> tuple[Call, Callable[[], None
     """Calls through the Flask test client on a fresh database; returns (call, cleanup)."""
     import psycopg
 
+    from bench.common import StatedIdentity
     from servicekit.migrate import upgrade
+    from tests.helpers import ASSERTION_SIGNING_KEY, KEY_ENV
     from watchlist_service import create_app
 
     base = args.postgres_url.rstrip("/")
@@ -98,13 +104,14 @@ def in_process_caller(args: argparse.Namespace) -> tuple[Call, Callable[[], None
             "KAFKA_BOOTSTRAP_SERVERS": args.kafka,
             "WLT_ENV": "test",
             "WLT_LOG_LEVEL": "WARNING",
+            **KEY_ENV,
         }
     )
     client = app.test_client()
-    headers = {"X-User-Id": str(uuid.uuid4()), "X-User-Role": "USER"}
+    stated = StatedIdentity(ASSERTION_SIGNING_KEY, str(uuid.uuid4()))
 
     def call(method: str, path: str, body: dict | None = None):
-        response = client.open(path, method=method, json=body, headers=headers)
+        response = client.open(path, method=method, json=body, headers=stated())
         return response.status_code, lambda: response.get_json(silent=True)
 
     def cleanup() -> None:

@@ -219,7 +219,7 @@ class LocalStack:
                     filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
                 ),
                 "PYTHONUNBUFFERED": "1",
-                **self._secrets,
+                **devsecrets.for_service(spec.name, self._secrets),
             }
         )
         if self.discovery == "consul":

@@ -15,7 +15,7 @@ internal = Blueprint("internal", __name__, url_prefix="/internal")
 
 
 @internal.get("/friendships/<uuid:user_id>/<uuid:other_id>")
-@service_credential_required
+@service_credential_required("friendswatchlist")
 def friendship(user_id: uuid.UUID, other_id: uuid.UUID):
     """Whether two users are accepted friends: `{friends, since}` (200 either way)."""
     since = services.friends_since(user_id, other_id)

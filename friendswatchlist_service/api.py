@@ -206,7 +206,7 @@ def remove_media(list_id: uuid.UUID, media_id: int):
 
 
 @internal.get("/media-counts")
-@service_credential_required
+@service_credential_required("mediastatistics")
 @use_args(MediaCountsArgs(), location="query")
 def media_counts(args: dict):
     """Entry counts per media for the statistics service, paged by `?after=` mediaId."""
@@ -215,7 +215,7 @@ def media_counts(args: dict):
 
 
 @internal.get("/person-counts")
-@service_credential_required
+@service_credential_required("mediastatistics")
 @use_args(MediaCountsArgs(), location="query")
 def person_counts(args: dict):
     """Per media, per list owner: entries per status and ratings (statistics count people)."""

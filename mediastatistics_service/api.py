@@ -42,7 +42,8 @@ def media_stats(media_id: int):
 
 
 @internal.post("/reconcile")
-@service_credential_required
+# run by an operator or a scheduler holding the statistics service's own credential
+@service_credential_required("mediastatistics")
 def run_reconcile():
     """Rebuild counters that differ from the list services' own counts."""
     return ReconcileOut().dump(reconcile.reconcile())

@@ -13,12 +13,15 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import keys
+from .assertions import CredentialSigner
 from .config import Settings, load_settings
 from .db import configure_database
 from .discovery import make_discovery
 from .errors import PROBLEM_MEDIA_TYPE, register_error_handlers
 from .health import add_ready_check, broker_check, database_check, install_health
 from .http import ServiceClient
+from .identity import install_identity
 from .input_guard import install_input_guard
 from .logging import configure_logging, install_request_logging
 
@@ -99,8 +102,18 @@ def create_service_app(
     install_request_logging(app, quiet_paths)
     install_input_guard(app)
     install_health(app, quiet_paths)
+    install_identity(app, settings)
+
+    @app.after_request
+    def no_type_without_content(response):
+        # `return "", 204` would otherwise be labelled text/html
+        if response.status_code == 204:
+            response.headers.pop("Content-Type", None)
+        return response
+
+    signer = CredentialSigner(settings.service_name, keys.private_key(settings.service_key))
     app.extensions["wlt_service_client"] = ServiceClient(
-        make_discovery(settings), settings.service_token, timeout_s=settings.http_timeout_s
+        make_discovery(settings), signer.for_service, timeout_s=settings.http_timeout_s
     )
     if uses_broker:
         # Reported, not required: this process only writes the outbox, which keeps events

@@ -1,22 +1,22 @@
 """Settings read from the environment, shared by every service.
 
 Development and test runs get generated secrets with a loud warning; production
-(`WLT_ENV=production`) refuses to start without real ones.
+(`WLT_ENV=production`) refuses to start without real ones. Every service holds its own
+credential key, the public keys of its callers and the auth service's public assertion
+key; the keys that sign users' tokens and assertions are read by the auth service only.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import secrets
 from dataclasses import dataclass, field
+
+from . import keys
 
 log = logging.getLogger(__name__)
 
-MIN_SECRET_LENGTH = 32
 _ENVIRONMENTS = ("development", "test", "production")
-# Values that mark a development or example secret; production refuses them.
-_PLACEHOLDER_MARKERS = ("dev", "change", "example", "insecure", "secret")
 
 
 class ConfigError(RuntimeError):
@@ -30,8 +30,9 @@ class Settings:
     service_name: str
     env: str = "development"
     database_url: str = ""
-    jwt_secret: str = ""
-    service_token: str = ""
+    assertion_public_key: str = ""
+    service_key: str = ""
+    service_public_keys: dict[str, str] = field(default_factory=dict)
     kafka_bootstrap: str = ""
     topic_prefix: str = ""
     discovery: str = "static"
@@ -61,21 +62,43 @@ def _service_urls(environ: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _secret(environ: dict[str, str], name: str, env: str) -> str:
-    value = environ.get(name, "")
-    if env == "production":
-        if len(value) < MIN_SECRET_LENGTH or value.lower().startswith(_PLACEHOLDER_MARKERS):
-            raise ConfigError(
-                f"{name} must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                "characters in production"
-            )
+def private_key_setting(environ: dict[str, str], name: str, env: str) -> str:
+    """An Ed25519 private key from `environ[name]`; generated outside production."""
+    value = environ.get(name, "").strip()
+    if value:
+        try:
+            keys.private_key(value)
+        except keys.InvalidKey as exc:
+            raise ConfigError(f"{name} is not an Ed25519 key ({exc})") from None
         return value
-    if not value:
-        value = secrets.token_urlsafe(32)
-        log.warning(
-            "DEVELOPMENT ONLY: %s is not set; generated a random one for this process", name
-        )
-    return value
+    if env == "production":
+        raise ConfigError(f"{name} must be set in production (python -m servicekit.keys)")
+    log.warning("DEVELOPMENT ONLY: %s is not set; generated a random one for this process", name)
+    return keys.generate()
+
+
+def _public_key_setting(environ: dict[str, str], name: str, env: str) -> str:
+    value = environ.get(name, "").strip()
+    if value:
+        try:
+            keys.public_key(value)
+        except keys.InvalidKey as exc:
+            raise ConfigError(f"{name} is not an Ed25519 public key ({exc})") from None
+        return value
+    if env == "production":
+        raise ConfigError(f"{name} must be set in production (python -m servicekit.keys)")
+    log.warning("DEVELOPMENT ONLY: %s is not set; no identity assertion will verify", name)
+    return keys.public_of(keys.generate())
+
+
+def _public_key_table(environ: dict[str, str], name: str, env: str) -> dict[str, str]:
+    try:
+        table = keys.parse_key_table(environ.get(name, ""))
+    except keys.InvalidKey as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+    if not table and env == "production":
+        raise ConfigError(f"{name} must list the callers' public keys (name:key,...)")
+    return table
 
 
 def load_settings(service_name: str, environ: dict[str, str] | None = None) -> Settings:
@@ -93,8 +116,9 @@ def load_settings(service_name: str, environ: dict[str, str] | None = None) -> S
         service_name=service_name,
         env=env,
         database_url=database_url,
-        jwt_secret=_secret(environ, "WLT_JWT_SECRET", env),
-        service_token=_secret(environ, "WLT_SERVICE_TOKEN", env),
+        assertion_public_key=_public_key_setting(environ, "WLT_ASSERTION_PUBLIC_KEY", env),
+        service_key=private_key_setting(environ, "WLT_SERVICE_KEY", env),
+        service_public_keys=_public_key_table(environ, "WLT_SERVICE_PUBLIC_KEYS", env),
         kafka_bootstrap=environ.get("KAFKA_BOOTSTRAP_SERVERS", ""),
         topic_prefix=environ.get("KAFKA_TOPIC_PREFIX", ""),
         discovery=environ.get("DISCOVERY", "static"),

@@ -2,13 +2,15 @@
 
 Only idempotent methods are retried (and only when the connection failed, so a slow
 answer is not waited for twice); after repeated failures the breaker opens and
-callers get `ServiceUnavailable` at once instead of waiting on a dead peer.
+callers get `ServiceUnavailable` at once instead of waiting on a dead peer. Every call
+carries this service's own credential, made for the service called.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pybreaker
@@ -50,14 +52,14 @@ class ServiceClient:
     def __init__(
         self,
         discovery: Discovery,
-        service_token: str,
+        credential: Callable[[str], str],
         *,
         timeout_s: float = 1.0,
         fail_max: int = 5,
         reset_timeout_s: float = 5.0,
     ):
         self._discovery = discovery
-        self._token = service_token
+        self._credential = credential
         self._timeout = (CONNECT_TIMEOUT_S, timeout_s)
         self._breakers = _Breakers(fail_max, reset_timeout_s)
         self._local = threading.local()
@@ -84,7 +86,7 @@ class ServiceClient:
     def request(self, method: str, service: str, path: str, **kwargs: Any) -> requests.Response:
         """Call `service`; a 5xx, a timeout or an open breaker raise ServiceUnavailable."""
         method = method.upper()
-        headers = {SERVICE_TOKEN_HEADER: self._token, **kwargs.pop("headers", {})}
+        headers = {SERVICE_TOKEN_HEADER: self._credential(service), **kwargs.pop("headers", {})}
         request_id = current_request_id()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id

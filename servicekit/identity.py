@@ -1,25 +1,31 @@
-"""Identity as the gateway states it, and the guards that require it.
+"""Identity as the auth service vouched for it, and the guards that require it.
 
-Only the gateway sets `X-User-Id`/`X-User-Role` (it deletes a client's copies and
-takes them from the auth service's answer); internal routes need the service
-credential instead.
+The gateway deletes a client's `X-User-*` headers and forwards the auth service's
+answer: `X-User-Id`, `X-User-Role` and `X-User-Assertion`, a signed, seconds-long
+assertion bound to the request (see `assertions`). Only the assertion is believed; an
+`X-User-*` header without a valid one is 401, so reaching a service's port directly
+gains nothing. Internal routes need a service credential of a caller they accept.
 """
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask import Flask, current_app, g, request
 
+from . import keys
+from .assertions import AssertionVerifier, CredentialVerifier, InvalidAssertion
+from .config import Settings
 from .errors import Forbidden, Unauthorized
 
 USER_ID_HEADER = "X-User-Id"
 USER_ROLE_HEADER = "X-User-Role"
+ASSERTION_HEADER = "X-User-Assertion"
 SERVICE_TOKEN_HEADER = "X-Service-Token"
 ROLES = ("USER", "ADMIN")
 
@@ -28,7 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Identity:
-    """The caller, as the gateway vouched for it."""
+    """The caller, as the auth service vouched for it."""
 
     user_id: uuid.UUID
     role: str
@@ -39,21 +45,47 @@ class Identity:
         return self.role == "ADMIN"
 
 
-def current_identity() -> Identity | None:
-    """The caller's identity, or None when the gateway sent none (or a malformed one)."""
-    if "identity" in g:
-        return g.identity
-    identity = None
-    raw_id = request.headers.get(USER_ID_HEADER, "")
-    role = request.headers.get(USER_ROLE_HEADER, "USER")
+def install_identity(app: Flask, settings: Settings) -> None:
+    """Give the app the verifiers of identity assertions and of service credentials."""
+    callers: dict[str, Ed25519PublicKey] = {
+        name: keys.public_key(key) for name, key in settings.service_public_keys.items()
+    }
+    app.extensions["wlt_assertions"] = AssertionVerifier(
+        keys.public_key(settings.assertion_public_key)
+    )
+    app.extensions["wlt_credentials"] = CredentialVerifier(settings.service_name, callers)
+
+
+def _claims_identity() -> bool:
+    return any(name.lower().startswith("x-user-") for name in request.headers.keys())
+
+
+def _identity_from_request() -> Identity | None:
+    assertion = request.headers.get(ASSERTION_HEADER, "")
+    if not assertion:
+        if _claims_identity():
+            raise Unauthorized("Identity headers count only with the gateway's assertion.")
+        return None
+    verifier: AssertionVerifier = current_app.extensions["wlt_assertions"]
     try:
-        user_id = uuid.UUID(raw_id)
-    except ValueError:
-        user_id = None
-    if user_id is not None and role in ROLES:
-        identity = Identity(user_id, role)
-    g.identity = identity
-    return identity
+        asserted = verifier.verify(assertion, method=request.method, path=request.path)
+    except InvalidAssertion:
+        raise Unauthorized("The identity assertion is not valid for this request.") from None
+    # the plain headers are a convenience copy; one that disagrees is a forgery
+    stated_id = request.headers.get(USER_ID_HEADER)
+    stated_role = request.headers.get(USER_ROLE_HEADER)
+    if (stated_id is not None and stated_id != str(asserted.user_id)) or (
+        stated_role is not None and stated_role != asserted.role
+    ):
+        raise Unauthorized("The identity headers disagree with the assertion.")
+    return Identity(asserted.user_id, asserted.role)
+
+
+def current_identity() -> Identity | None:
+    """The caller's identity, None when the request names nobody; 401 for a forged one."""
+    if "identity" not in g:
+        g.identity = _identity_from_request()
+    return g.identity
 
 
 def require_identity() -> Identity:
@@ -65,7 +97,7 @@ def require_identity() -> Identity:
 
 
 def login_required(view: F) -> F:
-    """Guard a view: 401 unless the gateway stated who is calling."""
+    """Guard a view: 401 unless the auth service vouched for the caller."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -75,15 +107,33 @@ def login_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def service_credential_required(view: F) -> F:
-    """Guard an internal view: 403 unless the caller holds the shared service credential."""
+def calling_service() -> str | None:
+    """The service whose valid credential this request carries, or None."""
+    verifier: CredentialVerifier = current_app.extensions["wlt_credentials"]
+    try:
+        return verifier.caller(request.headers.get(SERVICE_TOKEN_HEADER, ""))
+    except InvalidAssertion:
+        return None
 
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        expected = current_app.config["WLT_SETTINGS"].service_token
-        given = request.headers.get(SERVICE_TOKEN_HEADER, "")
-        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-            raise Forbidden("This endpoint is for other services only.")
-        return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+def service_credential_required(*callers: str) -> Callable[[F], F]:
+    """Guard an internal view: 403 unless one of `callers` (service names) is calling.
+
+    `@service_credential_required("friends", "friendswatchlist")`: each endpoint names
+    the services that need it; a valid credential of any other service is refused too.
+    """
+    if not callers or not all(isinstance(c, str) for c in callers):
+        raise TypeError("service_credential_required needs the names of the accepted callers")
+    accepted = frozenset(callers)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if calling_service() not in accepted:
+                raise Forbidden("This endpoint is for other services only.")
+            return view(*args, **kwargs)
+
+        wrapper.accepted_callers = accepted  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 from devstack.traefik import GatewayLimits
-from tests.helpers import JWT_SECRET, SERVICE_TOKEN
+from tests.helpers import KEY_ENV, service_key_env
 
 # The suites send every request from 127.0.0.1, far faster than one person would: the test
 # stacks keep the deployed mechanism with roomier numbers (tests/security checks both).
@@ -122,8 +122,7 @@ def service_env(kafka_bootstrap, topic_prefix) -> dict[str, str]:
     """Environment every service under test gets (besides its database)."""
     return {
         "WLT_ENV": "test",
-        "WLT_SERVICE_TOKEN": SERVICE_TOKEN,
-        "WLT_JWT_SECRET": JWT_SECRET,
+        **KEY_ENV,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": topic_prefix,
         "DISCOVERY": "static",
@@ -137,7 +136,13 @@ def make_app(create_database, service_env):
 
     def make(package: str, **overrides: str):
         module = importlib.import_module(package)
-        config = {**service_env, "DATABASE_URL": create_database(package), **overrides}
+        name = package.removesuffix("_service")
+        config = {
+            **service_env,
+            **service_key_env(name),
+            "DATABASE_URL": create_database(package),
+            **overrides,
+        }
         return module.create_app(config)
 
     return make

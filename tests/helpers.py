@@ -1,26 +1,75 @@
-"""Small helpers tests import: gateway identity headers, the service credential."""
+"""Small helpers tests import: gateway identity headers, service credentials, test keys."""
 
 from __future__ import annotations
 
 import random
-import secrets
+import time
 import uuid
 
+import jwt
 import requests
 from requests.adapters import HTTPAdapter
 
-SERVICE_TOKEN = "test-service-token-" + secrets.token_hex(16)
-JWT_SECRET = "test-jwt-secret-" + secrets.token_hex(16)
+from servicekit import keys
+from servicekit.assertions import CredentialSigner, CredentialVerifier, InvalidAssertion
+
+# The keys of the test session: one per purpose, as in production.
+TOKEN_SIGNING_KEY = keys.generate()
+ASSERTION_SIGNING_KEY = keys.generate()
+SERVICE_KEYS = {name: keys.generate() for name in keys.SERVICE_NAMES}
+KEY_ENV = {
+    "WLT_TOKEN_SIGNING_KEY": TOKEN_SIGNING_KEY,
+    "WLT_ASSERTION_SIGNING_KEY": ASSERTION_SIGNING_KEY,
+    "WLT_ASSERTION_PUBLIC_KEY": keys.public_of(ASSERTION_SIGNING_KEY),
+    "WLT_SERVICE_PUBLIC_KEYS": keys.key_table_text(
+        {name: keys.public_of(key) for name, key in SERVICE_KEYS.items()}
+    ),
+}
+
+
+def service_key_env(name: str) -> dict[str, str]:
+    """The credential key variable of service `name` (e.g. "user")."""
+    return {"WLT_SERVICE_KEY": SERVICE_KEYS[name]}
+
+
+def assertion(user_id: uuid.UUID | str, role: str = "USER", **changes) -> str:
+    """An identity assertion as /verify makes them, not bound to one request."""
+    now = int(time.time())
+    claims = {
+        "iss": "watchlist-tracker-auth",
+        "aud": "internal",
+        "sub": str(user_id),
+        "role": role,
+        "iat": now,
+        "exp": now + 10,
+        **changes,
+    }
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, keys.private_key(ASSERTION_SIGNING_KEY), algorithm="EdDSA")
 
 
 def identity(user_id: uuid.UUID | str, role: str = "USER") -> dict[str, str]:
     """Headers the gateway adds for a signed-in user (unit tests bypass the gateway)."""
-    return {"X-User-Id": str(user_id), "X-User-Role": role}
+    return {
+        "X-User-Id": str(user_id),
+        "X-User-Role": role,
+        "X-User-Assertion": assertion(user_id, role),
+    }
 
 
-def service_headers() -> dict[str, str]:
-    """Headers of a trusted internal caller."""
-    return {"X-Service-Token": SERVICE_TOKEN}
+def service_headers(caller: str = "auth", callee: str = "user") -> dict[str, str]:
+    """Headers of service `caller` calling an internal endpoint of `callee`."""
+    signer = CredentialSigner(caller, keys.private_key(SERVICE_KEYS[caller]))
+    return {"X-Service-Token": signer.for_service(callee)}
+
+
+def credential_caller(token: str, callee: str) -> str | None:
+    """Which service made this credential for `callee` (None: nobody we know)."""
+    public = {name: keys.private_key(key).public_key() for name, key in SERVICE_KEYS.items()}
+    try:
+        return CredentialVerifier(callee, public).caller(token)
+    except InvalidAssertion:
+        return None
 
 
 def assert_problem(response, status: int) -> dict:

@@ -57,7 +57,7 @@ def rename_user(body: dict, user_id: uuid.UUID):
 
 
 @internal.put("/users/<uuid:user_id>")
-@service_credential_required
+@service_credential_required("auth")
 @use_args(ProfileCreate(), location="json")
 def put_user(body: dict, user_id: uuid.UUID):
     """Create a profile for a new account (auth service only; idempotent)."""
@@ -66,7 +66,7 @@ def put_user(body: dict, user_id: uuid.UUID):
 
 
 @internal.get("/users")
-@service_credential_required
+@service_credential_required("friends", "friendswatchlist")
 def batch_users():
     """Profiles by `?ids=a,b` (at most 100) for other services' display names."""
     raw = request.args.get("ids", "")
@@ -75,7 +75,7 @@ def batch_users():
 
 
 @internal.delete("/users/<uuid:user_id>")
-@service_credential_required
+@service_credential_required("auth")
 def delete_user(user_id: uuid.UUID):
     """Remove a profile (auth service only: undoing a sign-up that failed)."""
     services.delete_profile(user_id=user_id)

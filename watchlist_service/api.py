@@ -129,7 +129,7 @@ def remove_media(list_id: uuid.UUID, media_id: int):
 
 
 @internal.get("/media-counts")
-@service_credential_required
+@service_credential_required("mediastatistics")
 @use_args(MediaCountsArgs(), location="query")
 def media_counts(args: dict):
     """Per-media counters for the statistics service's catch-up, in media id order."""
@@ -138,7 +138,7 @@ def media_counts(args: dict):
 
 
 @internal.get("/person-counts")
-@service_credential_required
+@service_credential_required("mediastatistics")
 @use_args(MediaCountsArgs(), location="query")
 def person_counts(args: dict):
     """Per media, per owner: entries per status and ratings (the statistics count people)."""

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from servicekit import keys
 from tests.conftest import LiveServer
-from tests.helpers import JWT_SECRET
+from tests.helpers import TOKEN_SIGNING_KEY
 
 PASSWORD = "correct horse battery"
 
@@ -25,8 +26,9 @@ def random_ip() -> str:
     return "10." + ".".join(str(secrets.randbelow(250) + 1) for _ in range(3))
 
 
-def make_token(secret: str = JWT_SECRET, algorithm: str = "HS256", **overrides) -> str:
-    """A token shaped like ours, with any claim replaced (None removes it)."""
+def make_token(key=None, algorithm: str = "EdDSA", **overrides) -> str:
+    """A token shaped like ours (signed with the test signing key unless `key` is given),
+    with any claim replaced (None removes it)."""
     now = datetime.now(UTC)
     claims = {
         "sub": str(uuid.uuid4()),
@@ -36,10 +38,19 @@ def make_token(secret: str = JWT_SECRET, algorithm: str = "HS256", **overrides) 
         "iat": now,
         "exp": now + timedelta(minutes=15),
         "jti": uuid.uuid4().hex,
+        "ver": 0,
         **overrides,
     }
     claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, secret, algorithm=algorithm)
+    if key is None:
+        key = keys.private_key(TOKEN_SIGNING_KEY)
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def decode_token(token: str) -> dict:
+    """The claims of a token the auth service issued, checked with its public key."""
+    public = keys.private_key(TOKEN_SIGNING_KEY).public_key()
+    return jwt.decode(token, public, algorithms=["EdDSA"], audience="watchlist-tracker")
 
 
 class AuthActions:

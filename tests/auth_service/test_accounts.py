@@ -7,7 +7,6 @@ import sys
 import time
 import uuid
 
-import jwt
 import pytest
 import requests
 from confluent_kafka import Consumer, Producer
@@ -15,9 +14,9 @@ from confluent_kafka import Consumer, Producer
 from auth_service import cli
 from auth_service.models import db, outbox
 from servicekit.relay import OutboxRelay, producer_config
-from tests.auth_service.conftest import PASSWORD, unique_email
+from tests.auth_service.conftest import PASSWORD, decode_token, unique_email
 from tests.conftest import ROOT
-from tests.helpers import JWT_SECRET, assert_problem, identity
+from tests.helpers import assert_problem, identity, service_key_env
 
 
 @pytest.fixture
@@ -78,7 +77,7 @@ def test_admin_deleting_an_unknown_account_is_404(client, admin, path):
 
 def test_admin_cli_creates_an_admin_with_a_profile(app, admin, auth, user_service):
     user_id, token = admin
-    claims = jwt.decode(token, JWT_SECRET, algorithms=["HS256"], audience="watchlist-tracker")
+    claims = decode_token(token)
     assert claims["role"] == "ADMIN"
     check = auth.verify("GET", "/auth/me", token=token)
     assert check.headers["X-User-Role"] == "ADMIN"
@@ -112,6 +111,7 @@ def test_admin_cli_runs_as_a_module(app, service_env, user_service, auth):
     env = {
         **os.environ,
         **service_env,
+        **service_key_env("auth"),
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "USER_SERVICE_URL": user_service.url,
         cli.PASSWORD_ENV: PASSWORD,
@@ -193,6 +193,7 @@ def test_worker_process_publishes_the_outbox(app, auth, service_env, kafka_boots
     env = {
         **os.environ,
         **service_env,
+        **service_key_env("auth"),
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
     }
     worker = subprocess.Popen(

@@ -30,7 +30,8 @@ def test_signup_creates_account_and_profile_with_one_id(client, user_service):
     assert response.status_code == 201
     body = response.get_json()
     assert set(body) == {
-        "userId", "email", "displayName", "accessToken", "tokenType", "expiresIn"
+        "userId", "email", "displayName", "accessToken", "tokenType", "expiresIn",
+        "refreshToken", "refreshExpiresIn",
     }  # fmt: skip
     assert body["email"] == email and body["displayName"] == "Ann"
     assert body["tokenType"] == "Bearer" and body["expiresIn"] == 900

@@ -10,8 +10,10 @@ import jwt
 import psycopg
 import pytest
 
+from servicekit import keys
+from servicekit.assertions import request_binding
 from tests.auth_service.conftest import make_token
-from tests.helpers import assert_problem
+from tests.helpers import ASSERTION_SIGNING_KEY, TOKEN_SIGNING_KEY, assert_problem
 
 PROTECTED = ("GET", "/watchlists")
 
@@ -36,8 +38,13 @@ def long_ago() -> datetime:
 BAD_TOKENS = {
     "alg none": lambda sub: jwt.encode({**jwt.decode(make_token(sub=sub), options={
         "verify_signature": False})}, None, algorithm="none"),
-    "wrong key": lambda sub: make_token(secret="another-secret-" + "x" * 32, sub=sub),
-    "HS512": lambda sub: make_token(algorithm="HS512", sub=sub),
+    "wrong key": lambda sub: make_token(key=keys.private_key(keys.generate()), sub=sub),
+    "HS256 keyed with the public key": lambda sub: make_token(
+        key=keys.public_of(TOKEN_SIGNING_KEY), algorithm="HS256", sub=sub),
+    "HS512": lambda sub: make_token(key="x" * 64, algorithm="HS512", sub=sub),
+    "no token version": lambda sub: make_token(sub=sub, ver=None),
+    "newer token version": lambda sub: make_token(sub=sub, ver=1),
+    "token version not a number": lambda sub: make_token(sub=sub, ver="0"),
     "edited payload": lambda sub: edited_payload(make_token(sub=sub)),
     "expired": lambda sub: make_token(sub=sub, iat=long_ago(), exp=long_ago()),
     "wrong audience": lambda sub: make_token(sub=sub, aud="someone-else"),
@@ -86,7 +93,14 @@ def test_valid_token_passes_with_identity_headers(client, auth):
         },
     )
     assert response.status_code == 200 and response.data == b""
-    assert identity_headers(response) == {"X-User-Id": body["userId"], "X-User-Role": "USER"}
+    headers = identity_headers(response)
+    assertion = headers.pop("X-User-Assertion")
+    assert headers == {"X-User-Id": body["userId"], "X-User-Role": "USER"}
+    public = keys.private_key(ASSERTION_SIGNING_KEY).public_key()
+    claims = jwt.decode(assertion, public, algorithms=["EdDSA"], audience="internal")
+    assert claims["sub"] == body["userId"] and claims["role"] == "USER"
+    assert claims["req"] == request_binding("GET", "/watchlists")
+    assert 0 < claims["exp"] - claims["iat"] <= 10
 
 
 def test_token_of_a_never_existing_account_is_401(auth):

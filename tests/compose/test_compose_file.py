@@ -14,9 +14,11 @@ from tests.conftest import ROOT
 
 SERVICE_NAMES = [spec.name for spec in SERVICES]
 # Reads of the environment in our code: os.environ["X"], environ.get("X"), os.getenv("X"),
-# "X" in os.environ, settings.extra["X"] / .extra.get("X"), and load_settings' _secret(...).
+# "X" in os.environ, settings.extra["X"] / .extra.get("X"), load_settings' _secret(...) and
+# the key readers' *_setting(environ, "X", ...).
 ENV_READ_PATTERNS = [
     re.compile(r"""_secret\(\s*\w+\s*,\s*["']([A-Z][A-Z0-9_]*)["']"""),
+    re.compile(r"""_setting\(\s*[\w.]+\s*,\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""environ(?:\.get)?\s*[\[(]\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""["']([A-Z][A-Z0-9_]*)["']\s+(?:not\s+)?in\s+(?:os\.)?environ\b"""),
@@ -46,9 +48,10 @@ def environment_reads(*packages: str) -> set[str]:
 
 
 def test_environment_scan_finds_the_settings_every_service_loads():
-    assert {"DATABASE_URL", "WLT_JWT_SECRET", "DISCOVERY", "PROMETHEUS_MULTIPROC_DIR"} <= (
+    assert {"DATABASE_URL", "WLT_SERVICE_KEY", "DISCOVERY", "PROMETHEUS_MULTIPROC_DIR"} <= (
         environment_reads("servicekit")
     )
+    assert {"WLT_TOKEN_SIGNING_KEY", "WLT_TRUSTED_PROXIES"} <= environment_reads("auth_service")
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=SERVICE_NAMES)
@@ -163,8 +166,11 @@ def test_replicas_can_scale_without_fixed_names(containers):
 @pytest.mark.parametrize(
     "variable",
     [
-        "WLT_JWT_SECRET",
-        "WLT_SERVICE_TOKEN",
+        "WLT_TOKEN_SIGNING_KEY",
+        "WLT_ASSERTION_SIGNING_KEY",
+        "WLT_ASSERTION_PUBLIC_KEY",
+        "WLT_SERVICE_PUBLIC_KEYS",
+        *[f"{name.upper()}_SERVICE_KEY" for name in SERVICE_NAMES],
         *[f"{name.upper()}_DB_PASSWORD" for name in SERVICE_NAMES],
     ],
 )

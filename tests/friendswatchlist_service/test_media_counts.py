@@ -28,7 +28,10 @@ def base(lists, make_user):
 
 def _page(client, after, limit=None):
     query = f"after={after}" + (f"&limit={limit}" if limit else "")
-    response = client.get(f"/internal/media-counts?{query}", headers=service_headers())
+    response = client.get(
+        f"/internal/media-counts?{query}",
+        headers=service_headers("mediastatistics", "friendswatchlist"),
+    )
     assert response.status_code == 200
     return response.get_json()
 
@@ -77,7 +80,10 @@ def test_media_counts_need_the_service_credential(client, headers):
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=5001", "after=-1", "after=x", "limit=1.5"])
 def test_bad_media_count_queries_are_422(client, query):
-    response = client.get(f"/internal/media-counts?{query}", headers=service_headers())
+    response = client.get(
+        f"/internal/media-counts?{query}",
+        headers=service_headers("mediastatistics", "friendswatchlist"),
+    )
     assert assert_problem(response, 422)["errors"]
 
 

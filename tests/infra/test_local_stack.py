@@ -71,7 +71,8 @@ def test_service_environment_follows_the_contract(stack):
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == stack.kafka_bootstrap
     for spec in SERVICES:  # peers are found through Consul, not fixed addresses
         assert spec.env_url_var not in env
-    assert len(env["WLT_JWT_SECRET"]) >= 32 and len(env["WLT_SERVICE_TOKEN"]) >= 32
+    assert env["WLT_SERVICE_KEY"] and env["WLT_ASSERTION_PUBLIC_KEY"]
+    assert "WLT_TOKEN_SIGNING_KEY" not in env and "WLT_ASSERTION_SIGNING_KEY" not in env
     secrets_file = stack.var_dir / "dev-secrets.env"
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     assert env["PROMETHEUS_MULTIPROC_DIR"].endswith("run/prom/user")

@@ -16,7 +16,13 @@ from sqlalchemy import text
 from mediastatistics_service.models import db
 from servicekit.relay import OutboxRelay, producer_config
 from tests.conftest import ROOT
-from tests.helpers import SERVICE_TOKEN, assert_problem, identity, service_headers
+from tests.helpers import (
+    assert_problem,
+    credential_caller,
+    identity,
+    service_headers,
+    service_key_env,
+)
 from tests.mediastatistics_service.support import Ledger, drain, produce
 
 MEDIA = [1, 2, 3, 4, 5, 6]
@@ -33,7 +39,10 @@ def stand_in_list_service(*versions: dict[int, dict]) -> Flask:
 
     @app.get("/internal/person-counts")
     def person_counts():
-        if request.headers.get("X-Service-Token") != SERVICE_TOKEN:
+        token = request.headers.get("X-Service-Token", "")
+        if credential_caller(token, "watchlist") != "mediastatistics" and (
+            credential_caller(token, "friendswatchlist") != "mediastatistics"
+        ):
             return {"title": "Forbidden"}, 403
         after = int(request.args["after"])
         if after == 0:
@@ -121,7 +130,7 @@ TAMPER = [
 
 def run_cli(app, urls, stats_env, service_env) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env |= service_env | stats_env | urls
+    env |= service_env | service_key_env("mediastatistics") | stats_env | urls
     done = subprocess.run(
         [sys.executable, "-m", "mediastatistics_service.reconcile"],
         cwd=ROOT,
@@ -134,7 +143,9 @@ def run_cli(app, urls, stats_env, service_env) -> dict:
 
 
 def run_http(app, *_) -> dict:
-    response = app.test_client().post("/internal/reconcile", headers=service_headers())
+    response = app.test_client().post(
+        "/internal/reconcile", headers=service_headers("mediastatistics", "mediastatistics")
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
@@ -182,7 +193,9 @@ def test_reconciliation_refuses_while_the_consumer_is_behind(
     app, ledger, _ = deployment(WLT_RECONCILE_CATCHUP_TIMEOUT_S="0.3")
     produce(kafka_bootstrap, stats_env["KAFKA_TOPIC_PREFIX"], [b"not applied yet"])
     sql(app, TAMPER[0])
-    response = app.test_client().post("/internal/reconcile", headers=service_headers())
+    response = app.test_client().post(
+        "/internal/reconcile", headers=service_headers("mediastatistics", "mediastatistics")
+    )
     assert_problem(response, 503)
     assert sql(app, "SELECT watching FROM media_stats WHERE media_id = 1").scalar_one() == 6
 
@@ -210,7 +223,9 @@ def test_unusable_source_answer_is_503_and_changes_nothing(
         FRIENDSWATCHLIST_SERVICE_URL=good,
     )
     sql(app, "INSERT INTO media_stats (media_id, added) VALUES (1, 3)")
-    response = app.test_client().post("/internal/reconcile", headers=service_headers())
+    response = app.test_client().post(
+        "/internal/reconcile", headers=service_headers("mediastatistics", "mediastatistics")
+    )
     assert_problem(response, 503)
     assert sql(app, "SELECT added FROM media_stats WHERE media_id = 1").scalar_one() == 3
 

@@ -127,9 +127,9 @@ def assert_problem(response, status: int) -> dict:
 
 
 @pytest.fixture(scope="session")
-def jwt_secret(stack) -> str:
+def token_key(stack) -> str:
     """The key the stack's auth service signs tokens with (to forge well-signed bad tokens)."""
-    return stack.env_for("auth")["WLT_JWT_SECRET"]
+    return stack.env_for("auth")["WLT_TOKEN_SIGNING_KEY"]
 
 
 @dataclass

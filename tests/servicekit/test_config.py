@@ -2,28 +2,36 @@
 
 import pytest
 
+from servicekit import keys
 from servicekit.config import ConfigError, load_settings
 
-REAL = "q7Vw1mZk3pLr9sXt2bNc8dHf4gJy6aQe0uIo"
+KEY = keys.generate()
+PUBLIC = keys.public_of(keys.generate())
 BASE = {
     "DATABASE_URL": "postgresql://db.internal/x",
-    "WLT_JWT_SECRET": REAL,
-    "WLT_SERVICE_TOKEN": REAL,
+    "WLT_SERVICE_KEY": KEY,
+    "WLT_ASSERTION_PUBLIC_KEY": PUBLIC,
+    "WLT_SERVICE_PUBLIC_KEYS": f"auth:{PUBLIC},friends:{keys.public_of(KEY)}",
 }
 
 
-def test_production_starts_with_real_secrets():
+def test_production_starts_with_real_keys():
     settings = load_settings("user", {**BASE, "WLT_ENV": "production"})
-    assert settings.production and settings.jwt_secret == REAL
+    assert settings.production and settings.service_key == KEY
+    assert settings.service_public_keys == {"auth": PUBLIC, "friends": keys.public_of(KEY)}
 
 
 @pytest.mark.parametrize(
     "override",
     [
-        {"WLT_JWT_SECRET": ""},
-        {"WLT_JWT_SECRET": "short"},
-        {"WLT_SERVICE_TOKEN": "dev-" + REAL},
-        {"WLT_JWT_SECRET": "change-me-" + REAL},
+        {"WLT_SERVICE_KEY": ""},
+        {"WLT_SERVICE_KEY": "REPLACE_ME"},
+        {"WLT_SERVICE_KEY": KEY[:-4]},
+        {"WLT_ASSERTION_PUBLIC_KEY": ""},
+        {"WLT_ASSERTION_PUBLIC_KEY": "change-me"},
+        {"WLT_SERVICE_PUBLIC_KEYS": ""},
+        {"WLT_SERVICE_PUBLIC_KEYS": f"auth={PUBLIC}"},
+        {"WLT_SERVICE_PUBLIC_KEYS": "auth:not-a-key"},
         {"DATABASE_URL": ""},
     ],
 )
@@ -32,11 +40,17 @@ def test_production_refuses_missing_or_placeholder_settings(override):
         load_settings("user", {**BASE, **override, "WLT_ENV": "production"})
 
 
-def test_development_generates_distinct_secrets_loudly(caplog):
+def test_development_generates_distinct_keys_loudly(caplog):
     env = {"DATABASE_URL": "postgresql://x/y"}
     first, second = load_settings("user", env), load_settings("user", env)
-    assert len(first.jwt_secret) >= 32 and first.jwt_secret != second.jwt_secret
+    assert first.service_key != second.service_key
+    keys.private_key(first.service_key)
     assert "DEVELOPMENT ONLY" in caplog.text
+
+
+def test_a_malformed_key_is_refused_even_in_development():
+    with pytest.raises(ConfigError):
+        load_settings("user", {"DATABASE_URL": "postgresql://x/y", "WLT_SERVICE_KEY": "nope"})
 
 
 def test_unknown_environment_is_refused():

@@ -34,7 +34,7 @@ def echo(live_server):
 
 
 def client_for(url, **kwargs):
-    return ServiceClient(StaticDiscovery({"peer": url}), "svc-token", **kwargs)
+    return ServiceClient(StaticDiscovery({"peer": url}), lambda callee: f"for-{callee}", **kwargs)
 
 
 def test_call_carries_service_credential_and_request_id(echo):
@@ -45,7 +45,7 @@ def test_call_carries_service_credential_and_request_id(echo):
 
         g.request_id = "req-123"
         body = client_for(server.url).get("peer", "/echo").json()
-    assert body == {"requestId": "req-123", "token": "svc-token"}
+    assert body == {"requestId": "req-123", "token": "for-peer"}
 
 
 def test_frozen_peer_fails_within_about_a_second(slow_server):

@@ -168,7 +168,7 @@ def test_health_and_metrics(client):
 def test_internal_batch_lookup_needs_service_credential(client):
     a = create_profile(client, "Batch")
     assert_problem(client.get(f"/internal/users?ids={a}"), 403)
-    ok = client.get(f"/internal/users?ids={a},{uuid.uuid4()}", headers=service_headers())
+    ok = client.get(f"/internal/users?ids={a},{uuid.uuid4()}", headers=service_headers("friends"))
     assert [item["userId"] for item in ok.get_json()["items"]] == [str(a)]
 
 

@@ -7,7 +7,9 @@ from tests.watchlist_service.conftest import Caller
 
 
 def counts(client, query: str) -> dict:
-    response = client.get(f"/internal/media-counts?{query}", headers=service_headers())
+    response = client.get(
+        f"/internal/media-counts?{query}", headers=service_headers("mediastatistics", "watchlist")
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -76,7 +78,9 @@ def test_counts_need_the_service_credential(client, headers):
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=5001", "after=-1", "after=x", "limit=1.5"])
 def test_bad_count_queries_are_422(client, query):
-    response = client.get(f"/internal/media-counts?{query}", headers=service_headers())
+    response = client.get(
+        f"/internal/media-counts?{query}", headers=service_headers("mediastatistics", "watchlist")
+    )
     assert assert_problem(response, 422)["errors"]
 
 
