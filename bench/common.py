@@ -41,6 +41,12 @@ def running_stack(base_url: str | None) -> Iterator[tuple[str, object | None]]:
         return
     from devstack.ports import free_port, free_port_base
     from devstack.stack import LocalStack
+    from devstack.traefik import GatewayLimits
+
+    # one load generator is one client address: the per-client limits would measure themselves
+    unlimited = GatewayLimits(
+        per_second=10**6, burst=10**6, credentials_per_minute=10**6, credentials_burst=10**6
+    )
 
     with tempfile.TemporaryDirectory(prefix="wlt-bench-") as tmp:
         stack = LocalStack(
@@ -50,6 +56,7 @@ def running_stack(base_url: str | None) -> Iterator[tuple[str, object | None]]:
             kafka_controller_port=free_port(),
             postgres_port=free_port(),
             topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
+            gateway_limits=unlimited,
             from_environment=False,
             log=lambda *a, **k: None,
         )

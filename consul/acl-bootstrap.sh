@@ -3,8 +3,10 @@
 #
 # Consul runs with ACLs in default-deny mode (consul.hcl, devstack/consul.py). This script
 # is the one place the grants are written, for `make run`, the tests and compose alike:
-#   wlt-service-<name>  may register (write) only its own service name, and read the catalog
-#                       to find its peers; one token per service
+#   wlt-service-<name>  may register (write) only its own service name (auth also its
+#                       forward-auth processes, auth-verify), and read the catalog to find its
+#                       peers; one token per service. Exact names, never prefixes: "friends"
+#                       must not cover "friendswatchlist".
 #   wlt-catalog-read    read-only catalog: Traefik's token, and the anonymous token, so the
 #                       operator UI and `curl /v1/health/state/passing` work without a token
 # Nothing here can add a route: the gateway ignores routing tags (traefik/*, servicekit/consul.py).
@@ -66,7 +68,12 @@ for name in $SERVICES; do
         echo "acl-bootstrap: WLT_CONSUL_TOKEN_$(upper "$name") is not set" >&2
         exit 1
     fi
+    extra=""
+    if [ "$name" = auth ]; then  # its forward-auth processes register as auth-verify
+        extra='service "auth-verify" { policy = "write" }'
+    fi
     policy "wlt-service-$name" "service \"$name\" { policy = \"write\" }
+$extra
 $CATALOG_READ"
     token "$secret" "wlt-service-$name" "$name service instances"
 done

@@ -14,8 +14,12 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The rendering in traefik/local/ names no real token: `make run` writes its own.
-CHECKED_IN_CONSUL = ("127.0.0.1:8500", "<the traefik token from var/dev-consul-tokens.env>")
+# The rendering in traefik/local/ names no real token or password: `make run` writes its own.
+CHECKED_IN = {
+    "consul": ("127.0.0.1:8500", "<the traefik token from var/dev-consul-tokens.env>"),
+    "dashboard": ["admin:<{SHA} of the password in var/dev-gateway.env>"],
+    "verify_url": "http://127.0.0.1:8007",
+}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -42,8 +46,14 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         stack.start()
+        consul = (
+            f"Consul UI {stack.consul.url}/ui/"
+            if stack.consul is not None
+            else "NO CONSUL (static discovery)"
+        )
         print(
-            f"[devstack] up: gateway {stack.gateway_url}, dashboard http://127.0.0.1:{stack.dashboard_port}/"
+            f"[devstack] up: gateway {stack.gateway_url},"
+            f" dashboard http://127.0.0.1:{stack.dashboard_port}/dashboard/, {consul}"
         )
         print("[devstack] logs in var/log/; Ctrl-C stops everything", flush=True)
         while not stopping.wait(3600):
@@ -72,7 +82,7 @@ def _traefik_config(args: argparse.Namespace) -> int:
         dashboard_port=DEFAULT_PORT_BASE + DASHBOARD_PORT_OFFSET,
         log_dir="var/log",
         dynamic_file=f"{args.out.rstrip('/')}/dynamic.yml",
-        consul=CHECKED_IN_CONSUL,
+        **CHECKED_IN,
     )
     print(f"wrote {static} and {dynamic}")
     return 0

@@ -12,12 +12,14 @@ from devstack.services import (
     CONSUL_SERVER_PORT_OFFSET,
     DASHBOARD_PORT_OFFSET,
     SERVICES,
+    VERIFY_PORT_OFFSET,
 )
 
 POSTGRES_PORT_OFFSET = 432  # 8432 with the default port base
 STACK_OFFSETS = (
     0,
     *(s.port_offset for s in SERVICES),
+    VERIFY_PORT_OFFSET,
     DASHBOARD_PORT_OFFSET,
     POSTGRES_PORT_OFFSET,
     CONSUL_HTTP_PORT_OFFSET,

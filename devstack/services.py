@@ -35,6 +35,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
 )
 
 GATEWAY_PORT_OFFSET = 0  # 8000
+VERIFY_PORT_OFFSET = 7  # 8007: auth's forward-auth processes (auth_service.verify_wsgi)
 DASHBOARD_PORT_OFFSET = 80  # 8080
 CONSUL_HTTP_PORT_OFFSET = 500  # 8500: Consul's API and UI
 CONSUL_SERF_PORT_OFFSET = 501  # 8501: its gossip (LAN)

@@ -9,6 +9,7 @@ stack.stop()                        # reverse order, nothing left behind
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -41,10 +42,17 @@ from devstack.services import (
     DEFAULT_KAFKA_PORT,
     DEFAULT_PORT_BASE,
     SERVICES,
+    VERIFY_PORT_OFFSET,
     ServiceSpec,
 )
 from devstack.supervisor import ManagedProcess, Supervisor
-from devstack.traefik import traefik_binary, write_config
+from devstack.traefik import (
+    GatewayLimits,
+    dashboard_login,
+    dashboard_users,
+    traefik_binary,
+    write_config,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,6 +99,7 @@ class LocalStack:
         kafka_libs: Path | None = None,
         topic_prefix: str | None = None,
         discovery: str | None = None,
+        gateway_limits: GatewayLimits | None = None,
         gunicorn_workers: int = 2,
         ready_timeout: float = 60.0,
         strict: bool = True,
@@ -134,6 +143,7 @@ class LocalStack:
         self.discovery = environ.get("DISCOVERY", "consul") if discovery is None else discovery
         if self.discovery not in ("consul", "static"):
             raise ValueError(f"DISCOVERY must be consul or static, not {self.discovery!r}")
+        self.gateway_limits = gateway_limits or GatewayLimits()
         self.consul: ConsulAgent | None = None
         self.consul_tokens: ConsulTokens | None = None
         self.supervisor = Supervisor(log=log)
@@ -151,6 +161,30 @@ class LocalStack:
     def dashboard_port(self) -> int:
         """Traefik dashboard port."""
         return self.port_base + DASHBOARD_PORT_OFFSET
+
+    @property
+    def verify_url(self) -> str:
+        """The forward-auth processes of the auth service (the gateway calls /verify here)."""
+        return f"http://127.0.0.1:{self.port_base + VERIFY_PORT_OFFSET}"
+
+    @property
+    def dashboard_login(self) -> tuple[str, str]:
+        """(user, password) of the Traefik dashboard and its API (development, generated)."""
+        return dashboard_login(self.var_dir / "dev-gateway.env")
+
+    def dashboard_api(self, path: str):
+        """Decoded JSON of a GET on Traefik's API (e.g. "/api/http/routers"), or None."""
+        user, password = self.dashboard_login
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.dashboard_port}{path}",
+            headers={"Authorization": f"Basic {token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                return json.load(response)
+        except (OSError, ValueError):
+            return None
 
     def service_url(self, name: str) -> str:
         """Direct address of one service, bypassing the gateway."""
@@ -384,8 +418,11 @@ class LocalStack:
                 argv = self._gunicorn_argv(spec, self.port_base + spec.port_offset)
                 process = self._add(f"{spec.name}-service", argv, self.env_for(spec.name))
                 started.append((spec, process))
+                if spec.name == "auth":
+                    started.append((spec, self._start_verify(spec)))
             for spec, process in started:
-                url = f"{self.service_url(spec.name)}/health/live"
+                base = self.verify_url if process.name == "auth-verify" else None
+                url = f"{base or self.service_url(spec.name)}/health/live"
                 t0 = time.monotonic()
                 ok = self._wait(
                     lambda url=url: _http_status(url) == 200, f"{process.name} live", process
@@ -394,13 +431,27 @@ class LocalStack:
                     self.log(f"  {process.name} live on {url} ({time.monotonic() - t0:.1f} s)")
             if self.consul is not None:
                 for spec, process in started:
+                    name = "auth-verify" if process.name == "auth-verify" else spec.name
                     self._wait(
-                        lambda name=spec.name: bool(self.registered(name)),
+                        lambda name=name: bool(self.registered(name)),
                         f"{process.name} passing in Consul",
                         process,
                     )
 
-    def _gunicorn_argv(self, spec: ServiceSpec, port: int) -> list[str]:
+    def _start_verify(self, spec: ServiceSpec) -> ManagedProcess:
+        """auth's forward-auth processes: /verify only, on workers no request body can hold."""
+        env = self.env_for(spec.name)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(self.run_dir / "prom" / "auth-verify")
+        shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+        Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True)
+        env["WLT_SERVICE_NAME"] = "auth-verify"
+        env["WLT_ROUTE_PREFIX"] = ""  # registered for its health, never routed
+        argv = self._gunicorn_argv(
+            spec, self.port_base + VERIFY_PORT_OFFSET, app="auth_service.verify_wsgi:app"
+        )
+        return self._add("auth-verify", argv, env)
+
+    def _gunicorn_argv(self, spec: ServiceSpec, port: int, app: str | None = None) -> list[str]:
         conf = REPO_ROOT / "servicekit" / "gunicorn_conf.py"
         return [
             sys.executable,
@@ -415,7 +466,7 @@ class LocalStack:
             "4",
             "--worker-class",
             "gthread",
-            f"{spec.package}.wsgi:app",
+            app or f"{spec.package}.wsgi:app",
         ]
 
     def add_instance(self, name: str, port: int) -> ManagedProcess:
@@ -471,14 +522,17 @@ class LocalStack:
                 dashboard_port=self.dashboard_port,
                 log_dir=self.log_dir,
                 consul=consul,
+                limits=self.gateway_limits,
+                dashboard=dashboard_users(*self.dashboard_login),
+                verify_url=self.verify_url,
             )
             process = self._add(
                 "traefik", [traefik_binary(), f"--configFile={static}"], dict(os.environ)
             )
             prefix = next((s.prefix for s in self.services if s.name == "user"), None) or "/users"
             url = f"{self.gateway_url}{prefix}/openapi.json"
-            routers = f"http://127.0.0.1:{self.dashboard_port}/api/http/routers?per_page=1000"
-            services = f"http://127.0.0.1:{self.dashboard_port}/api/http/services?per_page=1000"
+            routers = "/api/http/routers?per_page=1000"
+            services = "/api/http/services?per_page=1000"
             routed = [s.name for s in self.services if s.prefix]
             expected = {f"{name}@file" for name in routed}
             expected |= {"deny-internal@file", "catch-all@file"}
@@ -486,8 +540,8 @@ class LocalStack:
 
             def routing() -> bool:
                 # before the file provider's routers are in, Traefik itself answers 404
-                loaded = {router.get("name") for router in _get_json(routers) or []}
-                found = {service.get("name") for service in _get_json(services) or []}
+                loaded = {router.get("name") for router in self.dashboard_api(routers) or []}
+                found = {service.get("name") for service in self.dashboard_api(services) or []}
                 return expected <= loaded and backends <= found and _http_status(url) is not None
 
             self._wait(routing, "traefik routes", process)
@@ -554,15 +608,6 @@ class LocalStack:
 def _module_exists(package: str, module: str) -> bool:
     base = REPO_ROOT / package
     return (base / f"{module}.py").exists() or (base / module / "__init__.py").exists()
-
-
-def _get_json(url: str, timeout: float = 2.0):
-    """Decoded JSON of a GET that answers 200, else None."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return json.load(response)
-    except (OSError, ValueError):
-        return None
 
 
 def _http_status(url: str, timeout: float = 2.0) -> int | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import text
@@ -52,6 +52,8 @@ def ready() -> tuple[Response, int]:
 
 _GATEWAY_DETAILS = {
     404: "Nothing is served at this path.",
+    413: "The request body is larger than the gateway accepts.",
+    429: "Too many requests from this client; wait as Retry-After says, then try again.",
     500: "The request could not be completed; try again shortly.",
     502: "The service behind this path did not answer; try again shortly.",
     503: "The service behind this path is unavailable; try again shortly.",
@@ -65,6 +67,8 @@ def gateway_problem(status: int) -> Response:
     if status not in _GATEWAY_DETAILS:
         status = 404
     headers = {"Retry-After": "1"} if status >= 500 else None
+    if status == 429:
+        headers = _rate_limit_headers()
     return problem(
         status,
         HTTPStatus(status).phrase,
@@ -72,6 +76,22 @@ def gateway_problem(status: int) -> Response:
         headers=headers,
         instance=None,
     )
+
+
+def _rate_limit_headers() -> dict[str, str]:
+    """Headers of a gateway 429: its limiter's policy (the query names it) and when to retry.
+
+    The gateway's limiter knows the exact wait but its answer is replaced by this page, so
+    Retry-After is the policy's whole window: an upper bound, never too early.
+    """
+    limit = request.args.get("limit", default=1, type=int) or 1
+    window = request.args.get("window", default=1, type=int) or 1
+    limit, window = max(1, min(limit, 10**6)), max(1, min(window, 86_400))
+    return {
+        "Retry-After": str(window),
+        "RateLimit-Policy": f"{limit};w={window}",
+        "RateLimit": f"limit={limit}, remaining=0, reset={window}",
+    }
 
 
 @bp.get("/metrics")

@@ -19,7 +19,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devstack.traefik import GatewayLimits
 from tests.helpers import KEY_ENV, service_key_env
+
+# The suites send every request from 127.0.0.1, far faster than one person would: the test
+# stacks keep the deployed mechanism with roomier numbers (tests/security checks both).
+TEST_GATEWAY_LIMITS = GatewayLimits(
+    per_second=2000, burst=4000, credentials_per_minute=1200, credentials_burst=40
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -225,6 +232,7 @@ def stack(tmp_path_factory, kafka_bootstrap, topic_prefix):
     local = LocalStack(
         tmp_path_factory.mktemp("stack"),
         port_base=free_port_base(),
+        gateway_limits=TEST_GATEWAY_LIMITS,
         kafka_bootstrap=kafka_bootstrap,
         topic_prefix=topic_prefix + "e2e.",
         gunicorn_workers=1,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -14,7 +16,7 @@ import pytest
 import yaml
 
 from devstack.services import SERVICES
-from devstack.traefik import dynamic_config, static_config, traefik_binary
+from devstack.traefik import dashboard_users, dynamic_config, static_config, traefik_binary
 from servicekit.consul import traefik_tags
 from tests.compose.conftest import load
 from tests.conftest import ROOT, free_port
@@ -70,13 +72,13 @@ def test_consul_catalog_exposes_only_tagged_passing_services(compose_static):
     assert catalog["strictChecks"] == ["passing"]
 
 
-def test_forward_auth_matches_the_local_gateway_but_calls_the_auth_container(
+def test_forward_auth_matches_the_local_gateway_but_calls_the_auth_verify_containers(
     compose_dynamic, local_dynamic
 ):
     compose_auth = dict(compose_dynamic["middlewares"]["auth"]["forwardAuth"])
     local_auth = dict(local_dynamic["middlewares"]["auth"]["forwardAuth"])
 
-    assert compose_auth.pop("address") == "http://auth-service:8000/verify"
+    assert compose_auth.pop("address") == "http://auth-verify:8000/verify"
     local_auth.pop("address")
     assert compose_auth == local_auth
     assert compose_auth["authResponseHeaders"] == ["X-User-Id", "X-User-Role"]
@@ -115,10 +117,14 @@ def test_registrations_carry_no_routing_tag(spec):
     assert traefik_tags(spec.prefix) == ["traefik.enable=true"]
 
 
-def get(url: str) -> tuple[int, bytes]:
-    """Status and body of a GET, errors included."""
+def get(url: str, login: tuple[str, str] | None = None) -> tuple[int, bytes]:
+    """Status and body of a GET (with basic auth when `login` is given), errors included."""
+    request = urllib.request.Request(url)
+    if login:
+        token = base64.b64encode(":".join(login).encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
     try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
+        with urllib.request.urlopen(request, timeout=5) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -143,8 +149,10 @@ def traefik_with_compose_config(tmp_path_factory):
     static["accessLog"] = {"filePath": str(folder / "access.log")}
     (folder / "dynamic.yml").write_text((ROOT / "traefik/compose/dynamic.yml").read_text())
     (folder / "traefik.yml").write_text(yaml.safe_dump(static))
+    login = ("admin", secrets.token_urlsafe(16))
     process = subprocess.Popen(
         [str(traefik_binary()), f"--configFile={folder / 'traefik.yml'}"],
+        env={**os.environ, "WLT_DASHBOARD_USERS": dashboard_users(*login)[0]},
         stdout=subprocess.DEVNULL,
         stderr=(folder / "stderr.log").open("wb"),
         start_new_session=True,
@@ -156,11 +164,11 @@ def traefik_with_compose_config(tmp_path_factory):
         if process.poll() is not None:
             pytest.fail((folder / "stderr.log").read_text() + (folder / "traefik.log").read_text())
         try:
-            routers = json.loads(get(api)[1]).get("routers", {})
+            routers = json.loads(get(api, login)[1]).get("routers", {})
         except (OSError, ValueError):
             time.sleep(0.1)
     try:
-        yield {"ports": ports, "routers": routers, "log": folder / "traefik.log"}
+        yield {"ports": ports, "routers": routers, "log": folder / "traefik.log", "login": login}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
@@ -169,7 +177,7 @@ def traefik_with_compose_config(tmp_path_factory):
 def test_real_traefik_loads_the_compose_config_without_errors(traefik_with_compose_config):
     routers = traefik_with_compose_config["routers"]
 
-    for router in ("deny-internal@file", "catch-all@file", "consul-ui@file"):
+    for router in ("deny-internal@file", "catch-all@file", "consul-ui@file", "dashboard@file"):
         assert routers[router]["status"] == "enabled", routers.get(router)
     log = traefik_with_compose_config["log"].read_text().splitlines()
     # the only errors allowed are the catalog provider's retries while Consul is absent
@@ -185,3 +193,11 @@ def test_compose_gateway_answers_404_for_internal_and_unknown_paths(
     status, _ = get(f"http://127.0.0.1:{port}{path}")
 
     assert status == 404
+
+
+def test_compose_dashboard_api_needs_its_login(traefik_with_compose_config):
+    api = f"http://127.0.0.1:{traefik_with_compose_config['ports']['traefik']}/api/rawdata"
+
+    assert get(api)[0] == 401
+    assert get(api, ("admin", "wrong"))[0] == 401
+    assert get(api, traefik_with_compose_config["login"])[0] == 200

@@ -16,6 +16,7 @@ import pytest
 from devstack.ports import free_port, free_port_base
 from devstack.services import SERVICES
 from devstack.stack import LocalStack
+from tests.conftest import TEST_GATEWAY_LIMITS
 from tests.helpers import Api, sign_up
 
 
@@ -29,6 +30,7 @@ def fault_stack(tmp_path_factory):
         kafka_controller_port=free_port(),
         postgres_port=free_port(),
         topic_prefix="faults.",
+        gateway_limits=TEST_GATEWAY_LIMITS,
         gunicorn_workers=1,
         from_environment=False,
         log=lambda *args, **kwargs: None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import stat
 import time
 import urllib.error
@@ -84,13 +83,18 @@ def test_the_service_registers_itself_in_consul_and_the_gateway_routes_through_t
 ):
     (entry,) = stack.registered("user")
     assert entry["Service"]["Port"] == stack.port_base + by_name("user").port_offset
-    routers = json.loads(
-        urllib.request.urlopen(
-            f"http://127.0.0.1:{stack.dashboard_port}/api/http/routers/user@file", timeout=5
-        ).read()
-    )
-    assert routers["service"] == "user@consulcatalog"
-    assert routers["status"] == "enabled"
+    router = stack.dashboard_api("/api/http/routers/user@file")
+    assert router["service"] == "user@consulcatalog"
+    assert router["status"] == "enabled"
+
+
+def test_the_dashboard_api_needs_the_generated_login(stack):
+    url = f"http://127.0.0.1:{stack.dashboard_port}/api/rawdata"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=5)
+
+    assert refused.value.code == 401
+    assert stack.dashboard_api("/api/rawdata")["routers"]
 
 
 def test_static_discovery_is_an_explicit_switch_with_fixed_addresses(tmp_path):

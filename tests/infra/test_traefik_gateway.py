@@ -11,18 +11,28 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from devstack.__main__ import CHECKED_IN_CONSUL
+from devstack.__main__ import CHECKED_IN
 from devstack.ports import STACK_OFFSETS, free_port_base
 from devstack.services import DASHBOARD_PORT_OFFSET, DEFAULT_PORT_BASE, SERVICES, by_name
 from devstack.stack import REPO_ROOT
 from devstack.supervisor import ManagedProcess
-from devstack.traefik import dump, dynamic_config, static_config, traefik_binary, write_config
+from devstack.traefik import (
+    GatewayLimits,
+    dashboard_users,
+    dump,
+    dynamic_config,
+    static_config,
+    traefik_binary,
+    write_config,
+)
 
+DEPLOYED_LIMITS = GatewayLimits()
 STAND_IN_USER_ID = "00000000-0000-4000-8000-000000000001"
 
 
@@ -75,10 +85,21 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, by
         return exc.code, dict(exc.headers), exc.read()
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
-    """Traefik on a free port base, routing to stand-in auth and user backends."""
-    tmp = tmp_path_factory.mktemp("traefik")
+def _post(url: str) -> tuple[int, dict, bytes]:
+    """Status, headers and body of an empty JSON POST, errors included."""
+    request = urllib.request.Request(
+        url, data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@contextmanager
+def stand_in_gateway(tmp: Path, limits: GatewayLimits = DEPLOYED_LIMITS):
+    """Traefik on a free port base with the generated config, routing to stand-ins."""
     base = free_port_base(STACK_OFFSETS)
     backends = [
         _serve(StandInAuth, base + by_name("auth").port_offset),
@@ -86,26 +107,56 @@ def gateway(tmp_path_factory):
     ]
     dashboard = base + DASHBOARD_PORT_OFFSET
     static, _ = write_config(
-        tmp / "conf", SERVICES, port_base=base, dashboard_port=dashboard, log_dir=tmp
+        tmp / "conf",
+        SERVICES,
+        port_base=base,
+        dashboard_port=dashboard,
+        log_dir=tmp,
+        dashboard=dashboard_users("admin", "stand-in password"),
+        limits=limits,
     )
     argv = [traefik_binary(), f"--configFile={static}"]
     traefik = ManagedProcess("traefik", argv, log_path=tmp / "out.log")
     traefik.start()
     url = f"http://127.0.0.1:{base}"
     deadline = time.monotonic() + 30
-    while True:  # the file provider loads after the entrypoints open
-        try:
-            if _get(f"{url}/users/openapi.json")[0] == 200:
-                break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, f"traefik never routed:\n{traefik.log_tail()}"
-        time.sleep(0.2)
-    yield url, tmp / "traefik.log"
-    traefik.stop()
-    for server in backends:
-        server.shutdown()
-        server.server_close()
+    try:
+        while True:  # the file provider loads after the entrypoints open
+            try:
+                if _get(f"{url}/users/openapi.json")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"traefik never routed:\n{traefik.log_tail()}"
+            time.sleep(0.2)
+        yield url, tmp / "traefik.log"
+    finally:
+        traefik.stop()
+        for server in backends:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory):
+    """Traefik on a free port base, routing to stand-in auth and user backends."""
+    with stand_in_gateway(tmp_path_factory.mktemp("traefik")) as running:
+        yield running
+
+
+def test_a_client_past_its_burst_gets_429_problems_on_every_route(tmp_path):
+    limits = GatewayLimits(per_second=2, burst=3, credentials_per_minute=2, credentials_burst=2)
+    with stand_in_gateway(tmp_path, limits) as (url, _):
+        time.sleep(3)  # the error pages' pool: the stand-in auth fails its health check
+        reads = [_get(f"{url}/users/openapi.json") for _ in range(8)]
+        signups = [_post(f"{url}/auth/signup") for _ in range(5)]
+
+    assert {status for status, _, _ in reads} == {200, 429}
+    (status, headers, body) = next(r for r in reads if r[0] == 429)
+    assert json.loads(body)["path"] == "/problems/429?limit=2&window=1"  # the page it asked for
+    assert [status for status, _, _ in signups].count(429) >= 3
+    (_, _, page) = next(r for r in signups if r[0] == 429)
+    assert json.loads(page)["path"] == "/problems/429?limit=2&window=60"
 
 
 def test_prefixed_path_reaches_the_service_with_its_full_path(gateway):
@@ -172,8 +223,15 @@ def test_checked_in_gateway_config_matches_the_generator():
         dashboard_port=DEFAULT_PORT_BASE + DASHBOARD_PORT_OFFSET,
         dynamic_file="traefik/local/dynamic.yml",
         log_dir="var/log",
-        consul=CHECKED_IN_CONSUL,
+        consul=CHECKED_IN["consul"],
     )
     assert Path(folder / "traefik.yml").read_text() == dump(static), "run make traefik-config"
-    dynamic = dump(dynamic_config(SERVICES, port_base=DEFAULT_PORT_BASE))
+    dynamic = dump(
+        dynamic_config(
+            SERVICES,
+            port_base=DEFAULT_PORT_BASE,
+            dashboard=CHECKED_IN["dashboard"],
+            verify_url=CHECKED_IN["verify_url"],
+        )
+    )
     assert Path(folder / "dynamic.yml").read_text() == dynamic, "run make traefik-config"
