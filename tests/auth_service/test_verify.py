@@ -238,3 +238,11 @@ def test_an_edited_copy_of_a_remembered_token_is_refused(auth):
     header, payload, signature = token.split(".")
     edited = f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
     assert auth.verify(*PROTECTED, token=edited).status_code == 401
+
+
+def test_a_repeated_request_gets_the_same_assertion_and_another_request_a_new_one(auth):
+    token = auth.signup()["accessToken"]
+    first = auth.verify("GET", "/watchlists", token=token).headers["X-User-Assertion"]
+    again = auth.verify("GET", "/watchlists?limit=5", token=token).headers["X-User-Assertion"]
+    other = auth.verify("GET", "/friends", token=token).headers["X-User-Assertion"]
+    assert first == again and other != first
