@@ -209,6 +209,17 @@ def consul_catalog_provider(address: str, token: str, *, refresh: str = "2s") ->
     }
 
 
+# When no instance of a service passes its check, the catalog provider drops the service
+# and the gateway drops its router: a router of lower priority on the same rule then
+# answers 503 (the problem page) instead of the catch-all's 404.
+UNAVAILABLE_MIDDLEWARE = {
+    "errors": {
+        "status": ["418"],
+        "statusRewrites": {"418": 503},
+        "service": PROBLEMS_SERVICE,
+        "query": "/problems/503",
+    }
+}
 GATEWAY_ERRORS_MIDDLEWARE = {
     "errors": {"status": ["500-504"], "service": PROBLEMS_SERVICE, "query": "/problems/{status}"}
 }
@@ -311,6 +322,7 @@ def dynamic_config(
         "not-found": not_found,
         "gateway-errors": GATEWAY_ERRORS_MIDDLEWARE,
         "retry": RETRY_MIDDLEWARE,
+        "unavailable": UNAVAILABLE_MIDDLEWARE,
         **limit_middlewares(limits),
         "dashboard-auth": {"basicAuth": {"users": dashboard or [], "removeHeader": True}},
     }
@@ -356,6 +368,13 @@ def dynamic_config(
                 "middlewares": list(CREDENTIALS_CHAIN),
             }
         if discovery == "consul":
+            routers[f"{spec.name}-unavailable"] = {
+                "rule": _prefix_rule(spec.prefix),
+                "priority": 50,
+                "entryPoints": ["web"],
+                "middlewares": ["security-headers", "unavailable"],
+                "service": "noop@internal",
+            }
             continue
         lb_services[spec.name] = {
             "loadBalancer": {

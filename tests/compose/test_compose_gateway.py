@@ -84,7 +84,9 @@ def test_forward_auth_matches_the_local_gateway_but_calls_the_auth_verify_contai
     assert compose_auth["authResponseHeaders"] == ["X-User-Id", "X-User-Role"]
 
 
-@pytest.mark.parametrize("middleware", ["security-headers", "not-found", "retry"])
+@pytest.mark.parametrize(
+    "middleware", ["security-headers", "not-found", "retry", "unavailable", "rate-limit"]
+)
 def test_shared_middlewares_match_the_local_gateway(compose_dynamic, local_dynamic, middleware):
     assert compose_dynamic["middlewares"][middleware] == local_dynamic["middlewares"][middleware]
 
@@ -100,6 +102,8 @@ def test_service_routers_are_the_gateways_own_and_match_the_local_gateway(
 ):
     assert compose_dynamic["routers"][spec.name] == local_dynamic["routers"][spec.name]
     assert compose_dynamic["routers"][spec.name]["service"] == f"{spec.name}@consulcatalog"
+    unavailable = f"{spec.name}-unavailable"
+    assert compose_dynamic["routers"][unavailable] == local_dynamic["routers"][unavailable]
 
 
 def test_catalog_provider_takes_no_route_from_a_registration(compose_static, local_static):
