@@ -260,9 +260,11 @@ def test_the_gateway_refuses_every_request_while_auth_is_down_and_none_reaches_a
             return value
         return value.format(list=path, me=alice.user_id, email=alice.email)
 
-    auth = fault_stack.process("auth-service")
-    auth.pause_restarts()
-    auth.stop()
+    # the auth service is down: its API and its forward-auth (auth-verify) processes
+    parts = [fault_stack.process("auth-service"), fault_stack.process("auth-verify")]
+    for auth in parts:
+        auth.pause_restarts()
+        auth.stop()
     spoof = {"X-User-Id": alice.user_id, "X-User-Role": "ADMIN"}  # must not help either
     answers = []
     try:
@@ -276,8 +278,9 @@ def test_the_gateway_refuses_every_request_while_auth_is_down_and_none_reaches_a
             response, took = timed(lambda r=request: alice.request(**r))
             answers.append((method, template, response.status_code, round(took, 2)))
     finally:
-        auth.start()
-        auth.resume_restarts()
+        for auth in parts:
+            auth.start()
+            auth.resume_restarts()
     let_through = [a for a in answers if 200 <= a[2] < 300 or a[3] > 2.0]
     assert let_through == [], f"answered 2xx or slowly while auth was down: {let_through}"
 
