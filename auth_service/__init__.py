@@ -8,7 +8,7 @@ from flask import Flask
 
 from servicekit.app import create_service_app, finish_service_app
 
-from . import passwords
+from . import gate, passwords
 from .api import blp
 from .config import install_auth_settings
 from .models import db
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     api.register_blueprint(blp)
     app.register_blueprint(gateway)
     install_lookup_engine(app)
+    gate.install(app)
     from .cli import register_cli  # late: `python -m auth_service.cli` runs that module
 
     register_cli(app)

@@ -22,6 +22,7 @@ from servicekit.db import engine_options
 from servicekit.errors import problem
 from servicekit.identity import ASSERTION_HEADER, USER_ID_HEADER, USER_ROLE_HEADER
 
+from . import gate
 from .config import auth_settings
 from .models import Account
 from .tokens import InvalidToken, bearer_token
@@ -128,6 +129,9 @@ def verify() -> Response:
         return problem(
             404, "Not Found", "The requested URL was not found on the server.", instance=instance
         )
+    refused = gate.refusal(current_app, method, forwarded_uri.partition("?")[0])
+    if refused is not None:
+        return refused
     authorization = headers.get("Authorization", "")
     caller = _caller(authorization)
     if caller is None and access is Access.PROTECTED:

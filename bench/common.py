@@ -44,9 +44,7 @@ def running_stack(base_url: str | None) -> Iterator[tuple[str, object | None]]:
     from devstack.traefik import GatewayLimits
 
     # one load generator is one client address: the per-client limits would measure themselves
-    unlimited = GatewayLimits(
-        per_second=10**6, burst=10**6, credentials_per_minute=10**6, credentials_burst=10**6
-    )
+    unlimited = GatewayLimits(per_second=10**6, burst=10**6, credentials_per_minute=10**6)
 
     with tempfile.TemporaryDirectory(prefix="wlt-bench-") as tmp:
         stack = LocalStack(

@@ -210,6 +210,7 @@ class LocalStack:
             {
                 "WLT_ENV": "development",
                 "WLT_SERVICE_NAME": spec.name,
+                "WLT_CREDENTIALS_PER_MINUTE": str(self.gateway_limits.credentials_per_minute),
                 "DATABASE_URL": self.postgres.url(f"wlt_{spec.name}"),
                 "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
                 "KAFKA_TOPIC_PREFIX": self.topic_prefix,

@@ -24,9 +24,7 @@ from tests.helpers import KEY_ENV, service_key_env
 
 # The suites send every request from 127.0.0.1, far faster than one person would: the test
 # stacks keep the deployed mechanism with roomier numbers (tests/security checks both).
-TEST_GATEWAY_LIMITS = GatewayLimits(
-    per_second=2000, burst=4000, credentials_per_minute=1200, credentials_burst=40
-)
+TEST_GATEWAY_LIMITS = GatewayLimits(per_second=2000, burst=4000, credentials_per_minute=600)
 
 ROOT = Path(__file__).resolve().parent.parent
 
