@@ -1,7 +1,7 @@
 """Per-client limits on the routes that cost a password hash each.
 
-`POST /auth/signup`, `/auth/signin` and `/auth/password` are counted in `/verify`, before the gateway
-lets the request through, so a refused client never starts a hash. The count is one SQL
+`POST /auth/signup`, `/auth/signin` and `/auth/password` are counted in `/verify`, before
+the gateway lets the request through, so a refused client never starts a hash. The count is one SQL
 upsert (a fixed window per client address, in the table the sign-in throttle uses), so
 every forward-auth process and replica shares it. The refusal is forward auth's own
 answer, which the gateway hands to the client as it is: a 429 problem document with the

@@ -158,6 +158,9 @@ SERVICE_CHAIN = [
 # Sign-up and sign-in: forward auth counts them per client itself and answers past the
 # limit (auth_service/gate.py). No Traefik limiter here: its error page would replace the
 # auth service's own 429 (the sign-in throttle's exact Retry-After) too.
+CREDENTIALS_RULE = (
+    "Method(`POST`) && (Path(`/auth/signup`) || Path(`/auth/signin`) || Path(`/auth/password`))"
+)
 CREDENTIALS_CHAIN = [name for name in SERVICE_CHAIN if not name.startswith("rate-limit")]
 
 
@@ -353,7 +356,7 @@ def dynamic_config(
         if spec.name == "auth":  # the two anonymous routes that cost an argon2id hash each
             routers["auth-credentials"] = {
                 **routers[spec.name],
-                "rule": "Method(`POST`) && (Path(`/auth/signup`) || Path(`/auth/signin`) || Path(`/auth/password`))",
+                "rule": CREDENTIALS_RULE,
                 "priority": 200,
                 "middlewares": list(CREDENTIALS_CHAIN),
             }
