@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The rendering in traefik/local/ names no real token: `make run` writes its own.
+CHECKED_IN_CONSUL = ("127.0.0.1:8500", "<the traefik token from var/dev-consul-tokens.env>")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -70,6 +72,7 @@ def _traefik_config(args: argparse.Namespace) -> int:
         dashboard_port=DEFAULT_PORT_BASE + DASHBOARD_PORT_OFFSET,
         log_dir="var/log",
         dynamic_file=f"{args.out.rstrip('/')}/dynamic.yml",
+        consul=CHECKED_IN_CONSUL,
     )
     print(f"wrote {static} and {dynamic}")
     return 0

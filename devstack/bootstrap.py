@@ -4,7 +4,8 @@
 
 Steps, each printed with its duration: the virtual environment, the Python
 packages (only when requirements*.txt changed since the last install), the
-Kafka broker's jars (only when missing or the pom changed), the Traefik binary.
+Kafka broker's jars (only when missing or the pom changed), the Traefik binary, and
+the Consul binary (found, or built once from its Go module and cached: devstack/consulbin.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make `devstack` importable
+    sys.path.insert(0, str(ROOT))
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
 CACHE = ROOT / "var" / "cache"
@@ -134,6 +137,21 @@ def check_traefik() -> None:
     print(f"[setup]   traefik {version}", flush=True)
 
 
+def ensure_consul() -> None:
+    """A consul binary to run: found, or built from its Go module into the cache."""
+    from devstack.consulbin import build_consul, find_consul
+
+    binary, source = find_consul()
+    if binary is None and shutil.which("go"):
+        binary, source = build_consul(), "a fresh build"
+    if binary is None:
+        warn(f"{source}: `make run` will run on STATIC discovery, not the deployed topology")
+        return
+    with step(f"consul binary from {source}"):
+        pass
+    print(f"[setup]   {binary}", flush=True)
+
+
 def main() -> int:
     """Run every set-up step; non-zero if one failed."""
     os.chdir(ROOT)
@@ -143,6 +161,7 @@ def main() -> int:
         ensure_packages()
         ensure_kafka_libs()
         check_traefik()
+        ensure_consul()
     except subprocess.CalledProcessError as exc:
         print(
             f"[setup] FAILED: {' '.join(map(str, exc.cmd))} exited with {exc.returncode}",

@@ -6,10 +6,24 @@ import random
 import socket
 from collections.abc import Iterable
 
-from devstack.services import DASHBOARD_PORT_OFFSET, SERVICES
+from devstack.services import (
+    CONSUL_HTTP_PORT_OFFSET,
+    CONSUL_SERF_PORT_OFFSET,
+    CONSUL_SERVER_PORT_OFFSET,
+    DASHBOARD_PORT_OFFSET,
+    SERVICES,
+)
 
 POSTGRES_PORT_OFFSET = 432  # 8432 with the default port base
-STACK_OFFSETS = (0, *(s.port_offset for s in SERVICES), DASHBOARD_PORT_OFFSET, POSTGRES_PORT_OFFSET)
+STACK_OFFSETS = (
+    0,
+    *(s.port_offset for s in SERVICES),
+    DASHBOARD_PORT_OFFSET,
+    POSTGRES_PORT_OFFSET,
+    CONSUL_HTTP_PORT_OFFSET,
+    CONSUL_SERF_PORT_OFFSET,
+    CONSUL_SERVER_PORT_OFFSET,
+)
 
 
 def free_port() -> int:

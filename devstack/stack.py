@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from devstack import devsecrets
+from devstack.consul import ConsulAgent, ConsulTokens
+from devstack.consulbin import find_consul
 from devstack.kafka import (
     TOPICS,
     KafkaBroker,
@@ -32,6 +34,9 @@ from devstack.kafka import (
 from devstack.ports import POSTGRES_PORT_OFFSET
 from devstack.postgres import ExternalPostgres, PostgresServer
 from devstack.services import (
+    CONSUL_HTTP_PORT_OFFSET,
+    CONSUL_SERF_PORT_OFFSET,
+    CONSUL_SERVER_PORT_OFFSET,
     DASHBOARD_PORT_OFFSET,
     DEFAULT_KAFKA_PORT,
     DEFAULT_PORT_BASE,
@@ -59,8 +64,13 @@ class LocalStack:
       (default port_base + 432).
     postgres_url / kafka_bootstrap: an existing server or broker to use instead
       of starting one; default from WLT_POSTGRES_URL / KAFKA_BOOTSTRAP_SERVERS.
-    from_environment: False ignores WLT_POSTGRES_URL, KAFKA_BOOTSTRAP_SERVERS and
-      KAFKA_TOPIC_PREFIX (tests that must start their own servers).
+    discovery: "consul" (default: a Consul agent on port_base + 500 with ACLs, every
+      instance registers itself, Traefik routes through its Consul Catalog provider,
+      services find each other through it) or "static" (fixed addresses, file-provider
+      servers); default from DISCOVERY. Without a consul binary it falls back to static
+      and says so loudly.
+    from_environment: False ignores WLT_POSTGRES_URL, KAFKA_BOOTSTRAP_SERVERS,
+      KAFKA_TOPIC_PREFIX and DISCOVERY (tests that must start their own servers).
     strict: raise StartupError when a service fails to become ready (tests);
       when False, warn and let the supervisor keep retrying (`make run`).
     """
@@ -80,6 +90,7 @@ class LocalStack:
         kafka_bootstrap: str | None = None,
         kafka_libs: Path | None = None,
         topic_prefix: str | None = None,
+        discovery: str | None = None,
         gunicorn_workers: int = 2,
         ready_timeout: float = 60.0,
         strict: bool = True,
@@ -120,6 +131,11 @@ class LocalStack:
         env_bootstrap = environ.get("KAFKA_BOOTSTRAP_SERVERS")
         self.external_kafka = kafka_bootstrap if kafka_bootstrap is not None else env_bootstrap
         self.kafka: KafkaBroker | None = None
+        self.discovery = environ.get("DISCOVERY", "consul") if discovery is None else discovery
+        if self.discovery not in ("consul", "static"):
+            raise ValueError(f"DISCOVERY must be consul or static, not {self.discovery!r}")
+        self.consul: ConsulAgent | None = None
+        self.consul_tokens: ConsulTokens | None = None
         self.supervisor = Supervisor(log=log)
         self._secrets: dict[str, str] = {}
         self._started = False
@@ -163,7 +179,7 @@ class LocalStack:
                 "DATABASE_URL": self.postgres.url(f"wlt_{spec.name}"),
                 "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
                 "KAFKA_TOPIC_PREFIX": self.topic_prefix,
-                "DISCOVERY": "static",
+                "DISCOVERY": self.discovery,
                 "PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "prom" / spec.name),
                 "PYTHONPATH": os.pathsep.join(
                     filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
@@ -172,6 +188,21 @@ class LocalStack:
                 **self._secrets,
             }
         )
+        if self.discovery == "consul":
+            assert self.consul is not None and self.consul_tokens is not None
+            env.update(
+                {
+                    "CONSUL_HTTP_ADDR": self.consul.url,
+                    "CONSUL_HTTP_TOKEN": self.consul_tokens.of(spec.name),
+                    "WLT_ADVERTISE_ADDRESS": "127.0.0.1",
+                    "WLT_ROUTE_PREFIX": spec.prefix or "",
+                }
+            )
+            for other in SERVICES:  # peers come from Consul, not from fixed addresses
+                env.pop(other.env_url_var, None)
+            return env
+        for variable in ("CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN"):
+            env.pop(variable, None)
         for other in SERVICES:
             env[other.env_url_var] = f"http://127.0.0.1:{self.port_base + other.port_offset}"
         return env
@@ -192,10 +223,23 @@ class LocalStack:
             raise
 
     def stop(self) -> None:
-        """Stop everything in reverse order: SIGTERM (SIGINT for PostgreSQL), SIGKILL after 10 s."""
+        """Stop everything in reverse order: SIGTERM (SIGINT for PostgreSQL), SIGKILL after 10 s.
+
+        The gateway goes first, then every service and worker at once (each web server
+        drains for a few seconds after leaving Consul), then Kafka, PostgreSQL and Consul.
+        """
         if not self._started:
             return
         with self._step("stopped everything"):
+            if "traefik" in self.supervisor.processes:
+                self.supervisor["traefik"].stop()
+            self.supervisor.stop_together(
+                [
+                    p
+                    for n, p in self.supervisor.processes.items()
+                    if n.endswith(("-service", "-worker"))
+                ]
+            )
             self.supervisor.stop_all()
         self._started = False
 
@@ -212,6 +256,7 @@ class LocalStack:
         for folder in (self.log_dir, self.run_dir):
             folder.mkdir(parents=True, exist_ok=True)
         self._load_secrets()  # its loud line comes first
+        self._start_consul()
         if isinstance(self.postgres, PostgresServer):
             with self._step(f"postgres ready on 127.0.0.1:{self.postgres.port}"):
                 self.supervisor.add(self.postgres.process)
@@ -230,6 +275,39 @@ class LocalStack:
             self._start_workers()
         if self.with_traefik:
             self._start_traefik()
+
+    def _start_consul(self) -> None:
+        if self.discovery != "consul":
+            self._warn("DISCOVERY=static: no Consul; fixed addresses and file-provider routes")
+            return
+        binary, source = find_consul()
+        if binary is None:
+            self.discovery = "static"
+            self._warn(
+                f"NO CONSUL ({source}): running on STATIC discovery, not the deployed"
+                " topology; `make setup` builds Consul when Go is installed"
+            )
+            return
+        http_port = self.port_base + CONSUL_HTTP_PORT_OFFSET
+        with self._step(f"consul ready on 127.0.0.1:{http_port} (UI /ui/; binary from {source})"):
+            self.consul_tokens = ConsulTokens.load_or_create(self.var_dir / "dev-consul-tokens.env")
+            self.consul = ConsulAgent(
+                binary,
+                self.var_dir / "data" / "consul",
+                http_port=http_port,
+                serf_port=self.port_base + CONSUL_SERF_PORT_OFFSET,
+                server_port=self.port_base + CONSUL_SERVER_PORT_OFFSET,
+                tokens=self.consul_tokens,
+                log_path=self.log_dir / "consul.log",
+            )
+            self.supervisor.add(self.consul.process)
+            self.consul.start(self.ready_timeout)
+
+    def registered(self, name: str) -> list[dict]:
+        """The passing instances of `name` in Consul (empty on static discovery)."""
+        if self.consul is None:
+            return []
+        return self.consul.get(f"/v1/health/service/{name}?passing=1") or []
 
     def _start_kafka(self) -> None:
         if self.external_kafka is not None:
@@ -303,23 +381,7 @@ class LocalStack:
                 prom_dir = self.run_dir / "prom" / spec.name
                 shutil.rmtree(prom_dir, ignore_errors=True)
                 prom_dir.mkdir(parents=True)
-                conf = REPO_ROOT / "servicekit" / "gunicorn_conf.py"
-                port = self.port_base + spec.port_offset
-                argv = [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    *(["-c", str(conf)] if conf.exists() else []),
-                ]
-                argv += [
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    str(self.gunicorn_workers),
-                    "--threads",
-                    "4",
-                ]
-                argv += ["--worker-class", "gthread", f"{spec.package}.wsgi:app"]
+                argv = self._gunicorn_argv(spec, self.port_base + spec.port_offset)
                 process = self._add(f"{spec.name}-service", argv, self.env_for(spec.name))
                 started.append((spec, process))
             for spec, process in started:
@@ -330,6 +392,53 @@ class LocalStack:
                 )
                 if ok:
                     self.log(f"  {process.name} live on {url} ({time.monotonic() - t0:.1f} s)")
+            if self.consul is not None:
+                for spec, process in started:
+                    self._wait(
+                        lambda name=spec.name: bool(self.registered(name)),
+                        f"{process.name} passing in Consul",
+                        process,
+                    )
+
+    def _gunicorn_argv(self, spec: ServiceSpec, port: int) -> list[str]:
+        conf = REPO_ROOT / "servicekit" / "gunicorn_conf.py"
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *(["-c", str(conf)] if conf.exists() else []),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(self.gunicorn_workers),
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+            f"{spec.package}.wsgi:app",
+        ]
+
+    def add_instance(self, name: str, port: int) -> ManagedProcess:
+        """Start one more instance of service `name` on `port` (a second replica), unsupervised.
+
+        On Consul discovery it registers itself and the gateway balances over both; the
+        caller stops or kills it.
+        """
+        spec = self._spec(name)
+        env = self.env_for(name)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(self.run_dir / "prom" / f"{name}-{port}")
+        shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+        Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True)
+        process = ManagedProcess(
+            f"{name}-service-{port}",
+            self._gunicorn_argv(spec, port),
+            env=env,
+            cwd=REPO_ROOT,
+            log_path=self.log_dir / f"{name}-service-{port}.log",
+            auto_restart=False,
+        )
+        process.start()
+        return process
 
     def _start_workers(self) -> None:
         with self._step("workers started"):
@@ -352,12 +461,16 @@ class LocalStack:
             f"traefik ready on {self.gateway_url} (dashboard 127.0.0.1:{self.dashboard_port})"
         ):
             config_dir = self.run_dir / "traefik"
+            consul = None
+            if self.consul is not None and self.consul_tokens is not None:
+                consul = (f"127.0.0.1:{self.consul.http_port}", self.consul_tokens.of("traefik"))
             static, _ = write_config(
                 config_dir,
                 self.services,
                 port_base=self.port_base,
                 dashboard_port=self.dashboard_port,
                 log_dir=self.log_dir,
+                consul=consul,
             )
             process = self._add(
                 "traefik", [traefik_binary(), f"--configFile={static}"], dict(os.environ)
@@ -365,13 +478,17 @@ class LocalStack:
             prefix = next((s.prefix for s in self.services if s.name == "user"), None) or "/users"
             url = f"{self.gateway_url}{prefix}/openapi.json"
             routers = f"http://127.0.0.1:{self.dashboard_port}/api/http/routers?per_page=1000"
-            expected = {f"{s.name}@file" for s in self.services if s.prefix}
+            services = f"http://127.0.0.1:{self.dashboard_port}/api/http/services?per_page=1000"
+            routed = [s.name for s in self.services if s.prefix]
+            expected = {f"{name}@file" for name in routed}
             expected |= {"deny-internal@file", "catch-all@file"}
+            backends = {f"{name}@consulcatalog" for name in routed} if consul else set()
 
             def routing() -> bool:
                 # before the file provider's routers are in, Traefik itself answers 404
                 loaded = {router.get("name") for router in _get_json(routers) or []}
-                return expected <= loaded and _http_status(url) is not None
+                found = {service.get("name") for service in _get_json(services) or []}
+                return expected <= loaded and backends <= found and _http_status(url) is not None
 
             self._wait(routing, "traefik routes", process)
 

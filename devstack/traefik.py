@@ -73,6 +73,33 @@ def problem_pages(auth_url: str, other_urls: list[str]) -> dict:
     }
 
 
+# Consul Catalog may say where a service's instances are, never how to route to them: the
+# routers are the file provider's (pointing at `<name>@consulcatalog`), the provider's
+# default router per service matches no request, and a registration carrying any routing
+# tag is dropped whole (servicekit/consul.py registers `traefik.enable=true` only).
+CATALOG_DEFAULT_RULE = "PathPrefix(`/`) && !PathPrefix(`/`)"
+CATALOG_CONSTRAINTS = "!TagRegex(`^traefik\\.(http|tcp|udp)\\.`)"
+# Every backend dial gives up fast, so a killed replica costs a retry, not a hang.
+SERVERS_TRANSPORT = {"forwardingTimeouts": {"dialTimeout": "1s"}}
+# Retried only when no answer came back (a refused or timed-out dial, a dropped connection):
+# the next attempt goes to another instance of the pool.
+RETRY_MIDDLEWARE = {"retry": {"attempts": 3, "initialInterval": "50ms"}}
+
+
+def consul_catalog_provider(address: str, token: str, *, refresh: str = "2s") -> dict:
+    """The Consul Catalog provider block: passing instances only, no routes from tags."""
+    return {
+        "endpoint": {"address": address, "scheme": "http", "token": token},
+        "exposedByDefault": False,
+        "prefix": "traefik",
+        "refreshInterval": refresh,
+        "watch": True,
+        "strictChecks": ["passing"],
+        "defaultRule": CATALOG_DEFAULT_RULE,
+        "constraints": CATALOG_CONSTRAINTS,
+    }
+
+
 GATEWAY_ERRORS_MIDDLEWARE = {
     "errors": {"status": ["500-504"], "service": PROBLEMS_SERVICE, "query": "/problems/{status}"}
 }
@@ -90,9 +117,14 @@ def traefik_binary() -> Path:
 
 
 def static_config(
-    *, gateway_port: int, dashboard_port: int, dynamic_file: str, log_dir: str
+    *,
+    gateway_port: int,
+    dashboard_port: int,
+    dynamic_file: str,
+    log_dir: str,
+    consul: tuple[str, str] | None = None,
 ) -> dict:
-    """Entrypoints, dashboard, file provider and logs."""
+    """Entrypoints, dashboard, providers and logs; `consul` is (address, read token)."""
     hardened_http = {
         "sanitizePath": True,
         # X.User.Id / X_User_Id reach WSGI as X-User-Id though forwardAuth stripped X-User-Id
@@ -121,7 +153,11 @@ def static_config(
             "dashboard": True,
             "insecure": True,
         },  # insecure is safe only because it binds 127.0.0.1
-        "providers": {"file": {"filename": dynamic_file, "watch": True}},
+        "providers": {
+            **({"consulCatalog": consul_catalog_provider(*consul)} if consul is not None else {}),
+            "file": {"filename": dynamic_file, "watch": True},
+        },
+        "serversTransport": SERVERS_TRANSPORT,
         "log": {"level": "INFO", "filePath": f"{log_dir}/traefik.log"},
         "accessLog": {"filePath": f"{log_dir}/traefik-access.log"},
     }
@@ -132,9 +168,17 @@ def _prefix_rule(prefix: str) -> str:
 
 
 def dynamic_config(
-    services: Sequence[ServiceSpec], *, port_base: int, auth_port: int | None = None
+    services: Sequence[ServiceSpec],
+    *,
+    port_base: int,
+    auth_port: int | None = None,
+    discovery: str = "consul",
 ) -> dict:
-    """Routers, middlewares and load balancers for `services` (file provider)."""
+    """Routers, middlewares and (static discovery only) load balancers (file provider).
+
+    With `discovery="consul"` each router's service is `<name>@consulcatalog`: Consul
+    says which instances pass their checks. With "static" the file lists one server each.
+    """
     if auth_port is None:
         auth_port = port_base + next((s.port_offset for s in services if s.name == "auth"), 1)
     not_found = NOT_FOUND_MIDDLEWARE
@@ -151,6 +195,7 @@ def dynamic_config(
         "security-headers": SECURITY_HEADERS_MIDDLEWARE,
         "not-found": not_found,
         "gateway-errors": GATEWAY_ERRORS_MIDDLEWARE,
+        "retry": RETRY_MIDDLEWARE,
     }
     routers: dict = {
         # services' internal endpoints are never public, whatever prefix they sit under
@@ -179,9 +224,11 @@ def dynamic_config(
             "entryPoints": ["web"],
             # headers first, so answers made by forward auth itself carry them too; errors
             # before auth, so an unreachable auth service is a problem document as well
-            "middlewares": ["security-headers", "gateway-errors", "auth"],
-            "service": spec.name,
+            "middlewares": ["security-headers", "gateway-errors", "auth", "retry"],
+            "service": f"{spec.name}@consulcatalog" if discovery == "consul" else spec.name,
         }
+        if discovery == "consul":
+            continue
         lb_services[spec.name] = {
             "loadBalancer": {
                 "servers": [{"url": f"http://127.0.0.1:{port_base + spec.port_offset}"}],
@@ -222,6 +269,7 @@ def write_config(
     dashboard_port: int,
     log_dir: Path | str,
     dynamic_file: Path | str | None = None,
+    consul: tuple[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Write traefik.yml and dynamic.yml into `out_dir`; return their paths."""
     out_dir = Path(out_dir)
@@ -232,7 +280,11 @@ def write_config(
         dashboard_port=dashboard_port,
         dynamic_file=str(dynamic_file or dynamic_path),
         log_dir=str(log_dir),
+        consul=consul,
     )
-    dynamic_path.write_text(dump(dynamic_config(services, port_base=port_base)))
+    discovery = "consul" if consul is not None else "static"
+    dynamic_path.write_text(
+        dump(dynamic_config(services, port_base=port_base, discovery=discovery))
+    )
     static_path.write_text(dump(static))
     return static_path, dynamic_path

@@ -36,6 +36,7 @@ class Settings:
     topic_prefix: str = ""
     discovery: str = "static"
     consul_url: str = "http://127.0.0.1:8500"
+    consul_token: str = ""  # this service's own ACL token (CONSUL_HTTP_TOKEN)
     statement_timeout_ms: int = 5000
     max_body_bytes: int = 1024 * 1024
     http_timeout_s: float = 1.0
@@ -98,6 +99,7 @@ def load_settings(service_name: str, environ: dict[str, str] | None = None) -> S
         topic_prefix=environ.get("KAFKA_TOPIC_PREFIX", ""),
         discovery=environ.get("DISCOVERY", "static"),
         consul_url=environ.get("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500"),
+        consul_token=environ.get("CONSUL_HTTP_TOKEN", ""),
         statement_timeout_ms=int(environ.get("WLT_STATEMENT_TIMEOUT_MS", "5000")),
         http_timeout_s=float(environ.get("WLT_HTTP_TIMEOUT_S", "1.0")),
         service_urls=_service_urls(environ),

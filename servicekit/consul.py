@@ -37,8 +37,12 @@ _REFUSED = (ACLPermissionDenied, BadRequest, ClientError, NotFound)
 
 
 def _unreachable(exc: BaseException) -> bool:
-    """A refused or timed-out connection or a 5xx (no leader yet): Consul is away, not saying no."""
+    """A refused or timed-out connection, a 5xx (no leader yet), or "ACL not found" (a
+    starting agent cannot resolve tokens yet, or was wiped and not yet given its grants):
+    Consul is away, not saying no. "Permission denied" is a real no."""
     if isinstance(exc, requests.RequestException):
+        return True
+    if isinstance(exc, ACLPermissionDenied) and "ACL not found" in str(exc):
         return True
     return isinstance(exc, consul.ConsulException) and not isinstance(exc, _REFUSED)
 
@@ -48,35 +52,35 @@ def _url(address: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def consul_client(consul_url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> consul.Consul:
-    """A py-consul client for `http://host:port` (the scheme may be left out)."""
+def consul_client(
+    consul_url: str, timeout_s: float = DEFAULT_TIMEOUT_S, token: str | None = None
+) -> consul.Consul:
+    """A py-consul client for `http://host:port` (the scheme may be left out).
+
+    `token` is this service's ACL token; without one, py-consul takes `CONSUL_HTTP_TOKEN`
+    from the environment, and else Consul treats the caller as anonymous.
+    """
     parts = urlsplit(consul_url if "//" in consul_url else f"http://{consul_url}")
-    return consul.Consul(
+    client = consul.Consul(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 8500,
         scheme=parts.scheme or "http",
         connections_timeout=timeout_s,
     )
+    if token:  # py-consul lets the environment override an explicit token: not here
+        client.token = token
+    return client
 
 
-def traefik_tags(name: str, prefix: str | None) -> list[str]:
-    """Consul tags that make Traefik route `prefix` to this service (none when unrouted).
+def traefik_tags(prefix: str | None) -> list[str]:
+    """Consul tags of an instance: `traefik.enable=true` when the gateway routes to it.
 
-    Same router as the local gateway's file config: the prefix itself or anything under
-    it, no prefix stripping, forward auth first; middlewares come from the file provider.
+    Only that: the routers (rule, priority, middlewares, entrypoint) live in the gateway's
+    own config and point at `<name>@consulcatalog`, and the gateway drops any registration
+    that carries a `traefik.http.`, `traefik.tcp.` or `traefik.udp.` tag, so whoever can
+    register an instance still cannot add or change a route.
     """
-    if not prefix:
-        return []
-    router = f"traefik.http.routers.{name}"
-    return [
-        "traefik.enable=true",
-        f"{router}.rule=Path(`{prefix}`) || PathPrefix(`{prefix}/`)",
-        f"{router}.entrypoints=web",
-        f"{router}.priority=100",
-        f"{router}.middlewares=security-headers@file,gateway-errors@file,auth@file",
-        f"{router}.service={name}",
-        f"traefik.http.services.{name}.loadbalancer.passhostheader=true",
-    ]
+    return ["traefik.enable=true"] if prefix else []
 
 
 @dataclass(frozen=True)
@@ -111,16 +115,28 @@ def instance_registration(
 
 
 def register_service(
-    consul_url: str, registration: Registration, *, retry_for_s: float = 30.0
+    consul_url: str,
+    registration: Registration,
+    *,
+    retry_for_s: float = 30.0,
+    token: str | None = None,
+    passing: bool = False,
 ) -> None:
-    """`PUT /v1/agent/service/register`, retried while the agent is still starting."""
-    client = consul_client(consul_url)
+    """`PUT /v1/agent/service/register`, retried while the agent is still starting.
+
+    A refusal (an ACL token that may not write this name) is raised at once, not retried.
+    `passing` starts the check as passing instead of critical: for an instance that was
+    serving all along and is only registered again, so its route has no gap.
+    """
+    client = consul_client(consul_url, token=token)
     check = consul.Check.http(
         registration.check_url,
         interval=registration.check_interval,
         timeout=registration.check_timeout,
         deregister=registration.deregister_after,
     )
+    if passing:
+        check["Status"] = "passing"
 
     @retry(
         retry=retry_if_exception(_unreachable),
@@ -134,7 +150,7 @@ def register_service(
             service_id=registration.service_id,
             address=registration.address,
             port=registration.port,
-            tags=traefik_tags(registration.name, registration.prefix),
+            tags=traefik_tags(registration.prefix),
             check=check,
         )
 
@@ -142,16 +158,96 @@ def register_service(
     log.info("registered %s in Consul as %s", registration.name, registration.service_id)
 
 
-def deregister_service(consul_url: str, service_id: str) -> bool:
+def is_registered(consul_url: str, service_id: str, *, token: str | None = None) -> bool | None:
+    """Whether the agent knows this instance; None when the agent cannot be asked."""
+    try:
+        found = consul_client(consul_url, token=token).agent.services()
+    except (consul.ConsulException, requests.RequestException):
+        return None
+    return service_id in (found or {})
+
+
+def deregister_service(consul_url: str, service_id: str, *, token: str | None = None) -> bool:
     """`PUT /v1/agent/service/deregister/<id>`; False (logged) when Consul cannot be reached."""
     try:
-        consul_client(consul_url).agent.service.deregister(service_id)
+        consul_client(consul_url, token=token).agent.service.deregister(service_id)
     except (consul.ConsulException, requests.RequestException) as exc:
         # DeregisterCriticalServiceAfter removes the instance anyway once its check fails.
         log.warning("could not deregister %s from Consul: %s", service_id, exc)
         return False
     log.info("deregistered %s from Consul", service_id)
     return True
+
+
+class ConsulPresence:
+    """Keeps one instance in the catalog: registers it, registers it again whenever the agent
+    has lost it (a restarted or replaced agent forgets), and takes it out on `leave`.
+
+    Runs in the gunicorn master (servicekit/gunicorn_conf.py): one thread, one cheap
+    `GET /v1/agent/services` every `resync_s` seconds.
+    """
+
+    def __init__(
+        self,
+        consul_url: str,
+        registration: Registration,
+        *,
+        token: str | None = None,
+        resync_s: float = 3.0,
+    ) -> None:
+        self.consul_url = consul_url
+        self.registration = registration
+        self.token = token
+        self.resync_s = resync_s
+        self._leaving = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, retry_for_s: float = 30.0) -> None:
+        """Register (waiting up to `retry_for_s` for the agent), then watch in a thread.
+
+        An agent that stays away is not fatal: the watch registers once it answers. A
+        refusal (this token may not write this name) is raised: it never heals by itself.
+        """
+        try:
+            register_service(
+                self.consul_url, self.registration, retry_for_s=retry_for_s, token=self.token
+            )
+        except (consul.ConsulException, requests.RequestException) as exc:
+            if not _unreachable(exc):
+                raise
+            log.warning("Consul unreachable at start; will register when it answers: %s", exc)
+        self._thread = threading.Thread(target=self._watch, name="consul-presence", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._leaving.wait(self.resync_s):
+            self.resync()
+
+    def resync(self) -> bool:
+        """Register again if the agent does not know this instance; True if it did that."""
+        if self._leaving.is_set():
+            return False
+        known = is_registered(self.consul_url, self.registration.service_id, token=self.token)
+        if known is not False:  # registered, or the agent cannot be asked right now
+            return False
+        try:
+            register_service(
+                self.consul_url, self.registration, retry_for_s=0, token=self.token, passing=True
+            )
+        except (consul.ConsulException, requests.RequestException) as exc:
+            log.warning("could not register %s again: %s", self.registration.service_id, exc)
+            return False
+        log.warning(
+            "the Consul agent had lost %s: registered it again", self.registration.service_id
+        )
+        return True
+
+    def leave(self) -> None:
+        """Stop watching and deregister (once)."""
+        if self._leaving.is_set():
+            return
+        self._leaving.set()
+        deregister_service(self.consul_url, self.registration.service_id, token=self.token)
 
 
 @dataclass
@@ -168,11 +264,12 @@ class ConsulDiscovery:
         self,
         consul_url: str,
         *,
+        token: str | None = None,
         cache_ttl_s: float = DEFAULT_CACHE_TTL_S,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         clock=time.monotonic,
     ):
-        self._client = consul_client(consul_url, timeout_s)
+        self._client = consul_client(consul_url, timeout_s, token)
         self._ttl = cache_ttl_s
         self._clock = clock
         self._lock = threading.Lock()

@@ -1,7 +1,8 @@
 """Finding another service's address by its name.
 
-`static` reads `<NAME>_SERVICE_URL` from the environment (`make run`, tests);
-`consul` asks the Consul catalog (compose). Callers only see `Discovery.resolve`.
+`consul` asks the Consul catalog (`make run`, the tests, compose and Swarm); `static`
+reads `<NAME>_SERVICE_URL` from the environment (`DISCOVERY=static`, the switch for a
+machine without Consul). Callers only see `Discovery.resolve`.
 """
 
 from __future__ import annotations
@@ -41,5 +42,5 @@ def make_discovery(settings: Settings) -> Discovery:
     if settings.discovery == "consul":
         from .consul import ConsulDiscovery
 
-        return ConsulDiscovery(settings.consul_url)
+        return ConsulDiscovery(settings.consul_url, token=settings.consul_token or None)
     raise ValueError(f"unknown DISCOVERY backend {settings.discovery!r}")

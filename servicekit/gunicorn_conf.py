@@ -1,6 +1,7 @@
 """Gunicorn settings shared by every service (`gunicorn -c servicekit/gunicorn_conf.py`)."""
 
 import os
+import time
 
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -15,6 +16,8 @@ accesslog = None  # the app logs one JSON line per request itself
 limit_request_line = 0
 limit_request_field_size = 2 * 1024 * 1024
 limit_request_fields = 32768
+# gunicorn's control socket would live in the (read-only) home folder; nothing uses it.
+control_socket_disable = True
 
 
 def child_exit(server, worker):
@@ -38,11 +41,11 @@ def _bound_port(server) -> int:
 
 
 def when_ready(server):
-    """Register this instance in Consul once, from the master, before workers serve."""
+    """Register this instance in Consul from the master, keep it registered, drain on SIGTERM."""
     consul_url = _consul_url()
     if consul_url is None:
         return
-    from servicekit.consul import instance_registration, register_service
+    from servicekit.consul import ConsulPresence, instance_registration
 
     name = os.environ.get("WLT_SERVICE_NAME", "")
     if not name:
@@ -53,16 +56,32 @@ def when_ready(server):
         prefix=os.environ.get("WLT_ROUTE_PREFIX") or None,
         address=os.environ.get("WLT_ADVERTISE_ADDRESS") or None,
     )
-    register_service(consul_url, registration)
-    server.wlt_consul_service_id = registration.service_id
+    presence = ConsulPresence(
+        consul_url,
+        registration,
+        token=os.environ.get("CONSUL_HTTP_TOKEN") or None,
+        resync_s=float(os.environ.get("WLT_CONSUL_RESYNC_S", "3")),
+    )
+    presence.start()
+    server.wlt_consul_presence = presence
     server.log.info("registered in Consul as %s", registration.service_id)
+
+    drain_s = float(os.environ.get("WLT_DRAIN_S", "3"))
+    stop = server.handle_term
+
+    def handle_term():
+        # Leave the catalog first and keep serving while the gateway notices (its Consul
+        # watch, or at worst its refresh interval); only then close the listener.
+        presence.leave()
+        server.log.info("left Consul; draining for %.1f s before closing", drain_s)
+        time.sleep(drain_s)
+        stop()
+
+    server.handle_term = handle_term
 
 
 def on_exit(server):
-    """Take this instance out of Consul on a clean shutdown."""
-    consul_url = _consul_url()
-    service_id = getattr(server, "wlt_consul_service_id", None)
-    if consul_url is not None and service_id:
-        from servicekit.consul import deregister_service
-
-        deregister_service(consul_url, service_id)
+    """Take this instance out of Consul on any shutdown (SIGINT and SIGQUIT too)."""
+    presence = getattr(server, "wlt_consul_presence", None)
+    if presence is not None:
+        presence.leave()

@@ -37,7 +37,13 @@ def compose_dynamic() -> dict:
 @pytest.fixture(scope="module")
 def local_static() -> dict:
     """The local gateway's static config, as devstack renders it."""
-    return static_config(gateway_port=8000, dashboard_port=8080, dynamic_file="d.yml", log_dir="l")
+    return static_config(
+        gateway_port=8000,
+        dashboard_port=8080,
+        dynamic_file="d.yml",
+        log_dir="l",
+        consul=("127.0.0.1:8500", "token"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +82,7 @@ def test_forward_auth_matches_the_local_gateway_but_calls_the_auth_container(
     assert compose_auth["authResponseHeaders"] == ["X-User-Id", "X-User-Role"]
 
 
-@pytest.mark.parametrize("middleware", ["security-headers", "not-found"])
+@pytest.mark.parametrize("middleware", ["security-headers", "not-found", "retry"])
 def test_shared_middlewares_match_the_local_gateway(compose_dynamic, local_dynamic, middleware):
     assert compose_dynamic["middlewares"][middleware] == local_dynamic["middlewares"][middleware]
 
@@ -87,17 +93,26 @@ def test_deny_routers_match_the_local_gateway(compose_dynamic, local_dynamic, ro
 
 
 @pytest.mark.parametrize("spec", ROUTED, ids=[s.name for s in ROUTED])
-def test_consul_tags_route_like_the_local_gateway(local_dynamic, spec):
-    local = local_dynamic["routers"][spec.name]
-    router = f"traefik.http.routers.{spec.name}"
-    tags = dict(tag.split("=", 1) for tag in traefik_tags(spec.name, spec.prefix))
+def test_service_routers_are_the_gateways_own_and_match_the_local_gateway(
+    compose_dynamic, local_dynamic, spec
+):
+    assert compose_dynamic["routers"][spec.name] == local_dynamic["routers"][spec.name]
+    assert compose_dynamic["routers"][spec.name]["service"] == f"{spec.name}@consulcatalog"
 
-    assert tags["traefik.enable"] == "true"
-    assert tags[f"{router}.rule"] == local["rule"]
-    assert tags[f"{router}.middlewares"].split(",") == [f"{m}@file" for m in local["middlewares"]]
-    assert tags[f"{router}.entrypoints"] == ",".join(local["entryPoints"])
-    assert int(tags[f"{router}.priority"]) == local["priority"]
-    assert not any("/internal" in value for value in tags.values())
+
+def test_catalog_provider_takes_no_route_from_a_registration(compose_static, local_static):
+    compose = dict(compose_static["providers"]["consulCatalog"])
+    local = dict(local_static["providers"]["consulCatalog"])
+    compose.pop("endpoint"), local.pop("endpoint")
+
+    assert compose == local
+    assert compose["constraints"].startswith("!TagRegex(")
+    assert compose_static["serversTransport"] == local_static["serversTransport"]
+
+
+@pytest.mark.parametrize("spec", ROUTED, ids=[s.name for s in ROUTED])
+def test_registrations_carry_no_routing_tag(spec):
+    assert traefik_tags(spec.prefix) == ["traefik.enable=true"]
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -1,22 +1,95 @@
-"""Fixtures of the Consul backend's tests: a started ConsulDouble and a settable clock."""
+"""Fixtures of the Consul tests: real Consul agents (ACLs on, default deny) on free ports.
+
+`consul_agent` is shared by the module's cases that leave it as they found it;
+`fresh_agent` is a private one for cases that stop, freeze or wipe it.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from tests.consul.consul_double import ConsulDouble
+from devstack.consul import ConsulAgent, ConsulTokens
+from devstack.consulbin import find_consul
+from devstack.ports import free_port
+
+
+def start_agent(folder: Path) -> ConsulAgent:
+    """A started agent with its own tokens under `folder`; fails (never skips) without consul."""
+    binary, source = find_consul()
+    if binary is None:
+        pytest.fail(f"no consul binary ({source}): `make setup` builds one")
+    agent = ConsulAgent(
+        binary,
+        folder / "consul",
+        http_port=free_port(),
+        serf_port=free_port(),
+        server_port=free_port(),
+        tokens=ConsulTokens.load_or_create(folder / "tokens.env"),
+    )
+    agent.start()
+    return agent
+
+
+@pytest.fixture(scope="module")
+def consul_agent(tmp_path_factory) -> Iterator[ConsulAgent]:
+    """One real agent for the module."""
+    agent = start_agent(tmp_path_factory.mktemp("consul"))
+    try:
+        yield agent
+    finally:
+        agent.stop()
 
 
 @pytest.fixture
-def consul_double() -> Iterator[ConsulDouble]:
-    """A ConsulDouble listening on a free port, stopped after the test."""
-    double = ConsulDouble().start()
+def fresh_agent(tmp_path) -> Iterator[ConsulAgent]:
+    """A real agent of the test's own, which the test may stop, freeze or wipe."""
+    agent = start_agent(tmp_path)
     try:
-        yield double
+        yield agent
     finally:
-        double.stop()
+        agent.process.thaw()
+        agent.stop()
+
+
+class ReadyServer:
+    """An HTTP server whose /health/ready answers `status` (Consul's check target)."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                self.send_response(owner.status if self.path == "/health/ready" else 404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop answering (connections are refused from now on)."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def ready_server() -> Iterator[ReadyServer]:
+    """A readiness endpoint the test can turn unhealthy."""
+    server = ReadyServer()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 class FakeClock:

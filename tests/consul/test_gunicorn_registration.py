@@ -1,4 +1,4 @@
-"""Gunicorn's master registers its instance in the ConsulDouble once, not once per worker."""
+"""Gunicorn's master registers its instance in a real Consul agent once, drains on SIGTERM."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from devstack.ports import free_port
+from tests.conftest import ROOT
 
 WORKERS = 3
 
@@ -58,9 +59,18 @@ def stop(process: subprocess.Popen) -> int:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def registrations(double) -> int:
-    """How many registrations reached the double."""
-    return sum(path == "/v1/agent/service/register" for _, path in double.requests)
+def instances(agent, name: str) -> list[dict]:
+    """The catalog's instances of `name`."""
+    return agent.get(f"/v1/catalog/service/{name}") or []
+
+
+def answers(port: int) -> bool:
+    """True if the instance still accepts requests."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
 
 
 @pytest.fixture
@@ -69,64 +79,101 @@ def gunicorn_log(tmp_path) -> Path:
     return tmp_path / "gunicorn.log"
 
 
-def test_gunicorn_master_registers_once_in_consul_double_and_deregisters_on_exit(
-    consul_double, gunicorn_log
-):
+def consul_env(agent, name: str = "watchlist", **extra: str) -> dict[str, str]:
+    """The environment a service instance registers with."""
+    return {
+        "DISCOVERY": "consul",
+        "CONSUL_HTTP_ADDR": agent.url,
+        "CONSUL_HTTP_TOKEN": agent.tokens.of(name),
+        "WLT_SERVICE_NAME": name,
+        "WLT_ROUTE_PREFIX": f"/{name}",
+        "WLT_ADVERTISE_ADDRESS": "127.0.0.1",
+        **extra,
+    }
+
+
+def test_gunicorn_master_registers_once_and_deregisters_on_exit(consul_agent, gunicorn_log):
     port = free_port()
-    process = start_gunicorn(
-        gunicorn_log,
-        port,
-        DISCOVERY="consul",
-        CONSUL_HTTP_ADDR=consul_double.url,
-        WLT_SERVICE_NAME="watchlist",
-        WLT_ROUTE_PREFIX="/watchlists",
-        WLT_ADVERTISE_ADDRESS="127.0.0.1",
-    )
+    process = start_gunicorn(gunicorn_log, port, **consul_env(consul_agent))
     try:
         wait_for(
             lambda: gunicorn_log.read_text().count("Booting worker") >= WORKERS, "workers booted"
         )
-        (service,) = consul_double.registered("watchlist")
-        check_url = consul_double.instances[service["ID"]].checks[0]["HTTP"]
-        with urllib.request.urlopen(check_url, timeout=5) as answer:
-            assert answer.status == 200
+        (service,) = wait_for(
+            lambda: [s for s in instances(consul_agent, "watchlist") if s["ServicePort"] == port],
+            "registered",
+        )
     finally:
         status = stop(process)
 
-    assert registrations(consul_double) == 1
-    assert (service["Address"], service["Port"]) == ("127.0.0.1", port)
-    assert check_url == f"http://127.0.0.1:{port}/health/ready"
-    assert "traefik.enable=true" in service["Tags"]
+    assert gunicorn_log.read_text().count("registered in Consul as") == 1  # master, not workers
+    assert service["ServiceAddress"] == "127.0.0.1"
+    assert service["ServiceTags"] == ["traefik.enable=true"]
     assert status == 0
-    assert ("PUT", f"/v1/agent/service/deregister/{service['ID']}") in consul_double.requests
-    assert consul_double.registered("watchlist") == []
+    assert [s for s in instances(consul_agent, "watchlist") if s["ServicePort"] == port] == []
 
 
-def test_gunicorn_with_static_discovery_never_calls_consul_double(consul_double, gunicorn_log):
-    process = start_gunicorn(
-        gunicorn_log,
-        free_port(),
-        DISCOVERY="static",
-        CONSUL_HTTP_ADDR=consul_double.url,
-        WLT_SERVICE_NAME="watchlist",
-    )
+def test_sigterm_leaves_consul_first_and_keeps_serving_while_the_gateway_notices(
+    consul_agent, gunicorn_log
+):
+    port = free_port()
+    process = start_gunicorn(gunicorn_log, port, **consul_env(consul_agent, WLT_DRAIN_S="2"))
+    try:
+        wait_for(
+            lambda: [s for s in instances(consul_agent, "watchlist") if s["ServicePort"] == port],
+            "registered",
+        )
+        wait_for(lambda: answers(port), "serving")
+
+        process.send_signal(signal.SIGTERM)
+        wait_for(
+            lambda: (
+                not [s for s in instances(consul_agent, "watchlist") if s["ServicePort"] == port]
+            ),
+            "deregistered",
+            timeout=1.5,
+        )
+        still_serving = answers(port)
+        status = process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+    assert still_serving, "the listener closed before the gateway could stop sending traffic"
+    assert status == 0
+
+
+def test_gunicorn_with_an_other_services_token_fails_to_start(consul_agent, gunicorn_log):
+    env = consul_env(consul_agent, CONSUL_HTTP_TOKEN=consul_agent.tokens.of("friends"))
+    process = start_gunicorn(gunicorn_log, free_port(), **env)
+    try:
+        status = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+    assert status != 0
+    assert "Permission denied" in gunicorn_log.read_text()
+
+
+def test_gunicorn_with_static_discovery_never_registers(consul_agent, gunicorn_log):
+    port = free_port()
+    process = start_gunicorn(gunicorn_log, port, **consul_env(consul_agent, DISCOVERY="static"))
     try:
         wait_for(lambda: "Booting worker" in gunicorn_log.read_text(), "a worker booted")
+        wait_for(lambda: answers(port), "serving")
     finally:
         stop(process)
 
-    assert consul_double.requests == []
+    assert [s for s in instances(consul_agent, "watchlist") if s["ServicePort"] == port] == []
+    assert "registered in Consul" not in gunicorn_log.read_text()
 
 
 def test_gunicorn_with_consul_discovery_refuses_to_start_without_a_service_name(
-    consul_double, gunicorn_log
+    consul_agent, gunicorn_log
 ):
     process = start_gunicorn(
-        gunicorn_log,
-        free_port(),
-        DISCOVERY="consul",
-        CONSUL_HTTP_ADDR=consul_double.url,
-        WLT_SERVICE_NAME="",
+        gunicorn_log, free_port(), **consul_env(consul_agent, WLT_SERVICE_NAME="")
     )
     try:
         status = process.wait(timeout=20)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 import time
 import urllib.error
@@ -63,15 +64,43 @@ def test_service_environment_follows_the_contract(stack):
     assert env["DATABASE_URL"].startswith("postgresql://") and env["DATABASE_URL"].endswith(
         "/wlt_user"
     )
-    assert env["DISCOVERY"] == "static"
+    assert env["DISCOVERY"] == "consul"
+    assert env["CONSUL_HTTP_ADDR"] == stack.consul.url
+    assert env["CONSUL_HTTP_TOKEN"] == stack.consul_tokens.of("user")
+    assert stack.consul_tokens.management not in env.values()  # the bootstrap token stays out
     assert env["KAFKA_TOPIC_PREFIX"] == "infra."
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == stack.kafka_bootstrap
-    for spec in SERVICES:
-        assert env[spec.env_url_var] == stack.service_url(spec.name)
+    for spec in SERVICES:  # peers are found through Consul, not fixed addresses
+        assert spec.env_url_var not in env
     assert len(env["WLT_JWT_SECRET"]) >= 32 and len(env["WLT_SERVICE_TOKEN"]) >= 32
     secrets_file = stack.var_dir / "dev-secrets.env"
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     assert env["PROMETHEUS_MULTIPROC_DIR"].endswith("run/prom/user")
+
+
+def test_the_service_registers_itself_in_consul_and_the_gateway_routes_through_the_catalog(
+    stack,
+):
+    (entry,) = stack.registered("user")
+    assert entry["Service"]["Port"] == stack.port_base + by_name("user").port_offset
+    routers = json.loads(
+        urllib.request.urlopen(
+            f"http://127.0.0.1:{stack.dashboard_port}/api/http/routers/user@file", timeout=5
+        ).read()
+    )
+    assert routers["service"] == "user@consulcatalog"
+    assert routers["status"] == "enabled"
+
+
+def test_static_discovery_is_an_explicit_switch_with_fixed_addresses(tmp_path):
+    static = LocalStack(tmp_path, port_base=free_port_base(), discovery="static")
+
+    env = static.env_for("user")
+
+    assert env["DISCOVERY"] == "static"
+    assert "CONSUL_HTTP_TOKEN" not in env
+    for spec in SERVICES:
+        assert env[spec.env_url_var] == static.service_url(spec.name)
 
 
 def test_a_killed_service_is_restarted(stack):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack.__main__ import CHECKED_IN_CONSUL
 from devstack.ports import STACK_OFFSETS, free_port_base
 from devstack.services import DASHBOARD_PORT_OFFSET, DEFAULT_PORT_BASE, SERVICES, by_name
 from devstack.stack import REPO_ROOT
@@ -171,6 +172,7 @@ def test_checked_in_gateway_config_matches_the_generator():
         dashboard_port=DEFAULT_PORT_BASE + DASHBOARD_PORT_OFFSET,
         dynamic_file="traefik/local/dynamic.yml",
         log_dir="var/log",
+        consul=CHECKED_IN_CONSUL,
     )
     assert Path(folder / "traefik.yml").read_text() == dump(static), "run make traefik-config"
     dynamic = dump(dynamic_config(SERVICES, port_base=DEFAULT_PORT_BASE))
