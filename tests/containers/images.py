@@ -33,7 +33,6 @@ APP_IMAGE = "watchlist-tracker:latest"
 # TLS-inspecting proxy. Only the Dockerfile's build stage reads it (git-ignored var/).
 BUILD_CA = ROOT / "var" / "build-ca" / "ca-certificates.crt"
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
-CONSUL_BINARY = CACHE / "consul-build" / "consul"
 
 
 def image_labels(tag: str) -> dict[str, str] | None:
@@ -130,20 +129,25 @@ def kafka_stage(context: Path) -> None:
     shutil.copytree(KAFKA_LIBS, context / "libs", ignore=shutil.ignore_patterns(".pom.sha256"))
 
 
+def consul_binary() -> Path:
+    """The Consul binary devstack found or built (cached outside the repository)."""
+    from devstack.consulbin import build_consul, find_consul
+
+    found, _ = find_consul()
+    return found if found is not None else build_consul()
+
+
 def consul_describe() -> str:
-    if not CONSUL_BINARY.exists():
-        try:
-            from devstack.consulbin import ensure_consul_binary  # the cached devstack build
-        except ImportError as exc:
-            raise RuntimeError(f"{CONSUL_BINARY} missing: build Consul v1.14.11 first") from exc
-        ensure_consul_binary()
-    stat = CONSUL_BINARY.stat()
-    return f"consul {stat.st_size} {int(stat.st_mtime)}"
+    from devstack.consulbin import binary_version
+
+    binary = consul_binary()
+    stat = binary.stat()
+    return f"consul {binary_version(binary)} {stat.st_size} {int(stat.st_mtime)}"
 
 
 def consul_stage(context: Path) -> None:
     """The Consul v1.14.11 binary built from its Go module."""
-    shutil.copy2(CONSUL_BINARY, context / "consul")
+    shutil.copy2(consul_binary(), context / "consul")
 
 
 @dataclass(frozen=True)
