@@ -107,15 +107,24 @@ def run_compose() -> None:
         memory_figures(project)
         suite_env = {
             "WLT_TEST_GATEWAY": project.gateway,
-            "WLT_CONTAINER_TESTS": "1",
+            "WLT_CONTAINER_TESTS": "compose",
             "WLT_COMPOSE_PROJECT": project.name,
             "WLT_COMPOSE_ENV_FILE": str(project.env_file),
         }
         ignores = [f"--ignore={path}" for path in E2E_SKIPPED]
-        with phase("e2e suite through the compose gateway"):
-            pytest("tests/e2e", "-q", *ignores, env=suite_env)
-        with phase("container faults"):
-            pytest("tests/containers", "-v", "-s", "-p", "no:randomly", env=suite_env)
+        failures = []
+        # both suites run whatever the first gives: each failure is its own finding
+        for name, args in [
+            ("e2e suite through the compose gateway", ("tests/e2e", "-q", *ignores)),
+            ("container faults", ("tests/containers", "-v", "-s", "-p", "no:randomly")),
+        ]:
+            try:
+                with phase(name):
+                    pytest(*args, env=suite_env)
+            except AssertionError as exc:
+                failures.append(str(exc))
+        if failures:
+            raise AssertionError("; ".join(failures))
     finally:
         with phase("teardown (down -v)"):
             if project.compose("ps", "-aq", check=False).stdout.strip():

@@ -1,8 +1,9 @@
 """The container suite: runs only under `make test-containers` (python -m tests.containers).
 
 That runner installs and starts the engine, builds the images, brings compose.yaml up and
-exports WLT_CONTAINER_TESTS=1 with the project's name and env file. Plain `make test`
-never collects these files; run directly without the runner, they fail (never skip).
+exports WLT_CONTAINER_TESTS=compose with the project's name and env file (`swarm` and the
+stack's addresses for swarm/, under `make test-swarm`). Plain `make test` never collects
+these files; run directly without the runner, they fail (never skip).
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import pytest
 
 from tests.containers.compose import Project
 
-if os.environ.get("WLT_CONTAINER_TESTS") != "1":
-    collect_ignore_glob = ["test_*.py"]
+MODE = os.environ.get("WLT_CONTAINER_TESTS", "")
+collect_ignore_glob = []
+if MODE not in ("1", "compose"):
+    collect_ignore_glob.append("test_*.py")
+if MODE != "swarm":
+    collect_ignore_glob.append("swarm/*")
 
 
 @pytest.fixture(scope="session")
