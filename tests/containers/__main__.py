@@ -150,7 +150,7 @@ def main(argv: list[str]) -> int:
         if mode == "compose":
             run_compose()
         else:
-            from tests.containers.swarm import run_swarm
+            from tests.containers.swarm_stack import run_swarm
 
             run_swarm()
     except (AssertionError, engine.EngineUnavailable, subprocess.CalledProcessError) as exc:

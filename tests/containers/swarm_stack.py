@@ -107,7 +107,13 @@ def run_swarm() -> None:
                     input=value, text=True, capture_output=True, check=True,
                 )  # fmt: skip
         with phase("swarm stack up to healthy"):
-            docker("stack", "deploy", "--resolve-image", "never", "-c", str(STACK_FILE), STACK)
+            # one task per service on this shared two-core host; the tests scale one out
+            deploy_env = {"WLT_WEB_REPLICAS": "1", "WLT_GATEWAY_REPLICAS": "1"}
+            subprocess.run(
+                ["docker", "stack", "deploy", "--resolve-image", "never",
+                 "-c", str(STACK_FILE), STACK],
+                env={**os.environ, **deploy_env}, check=True, capture_output=True, text=True,
+            )  # fmt: skip
             docker(
                 "run", "-d", "--name", FORWARDER, "--label", LABEL,
                 "--network", f"{STACK}_backend", "--read-only", "--cap-drop", "ALL",
@@ -152,21 +158,41 @@ def pytest(*args: str, env: dict[str, str]) -> None:
 
 def teardown(made_swarm: bool, var: Path) -> None:
     """Remove the forwarder, the stack, its volumes and secrets; leave a swarm made here."""
-    services = docker("service", "ls", "-q", "--filter",
-                      f"label=com.docker.stack.namespace={STACK}", check=False)  # fmt: skip
-    if services:
-        logs = [docker("service", "logs", "--timestamps", "--raw", sid, check=False)
-                for sid in services.split()]  # fmt: skip
-        (var / "swarm.log").write_text("\n".join(logs))
-    docker("rm", "-f", FORWARDER, check=False)
-    docker("stack", "rm", STACK, check=False)
+    # the stack's containers' logs, for a failure's post-mortem (docker service logs can
+    # hang while tasks restart; plain docker logs of each container cannot)
     label = f"label=com.docker.stack.namespace={STACK}"
+    logs = []
+    for container in docker("ps", "-aq", "--filter", label, check=False).split():
+        name = docker("inspect", "-f", "{{.Name}}", container, check=False)
+        result = subprocess.run(
+            ["docker", "logs", "--timestamps", "--tail", "300", container],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        logs.append(f"==> {name}\n{result.stdout}{result.stderr}")
+    (var / "swarm.log").write_text("\n".join(logs))
+    docker("rm", "-f", "-v", FORWARDER, check=False)
+    docker("stack", "rm", STACK, check=False)
 
     def gone() -> None:
+        assert not docker("service", "ls", "-q", "--filter", label, check=False)
+        # finished job tasks keep their containers after `stack rm`
+        exited = docker("ps", "-aq", "--filter", label, "--filter", "status=exited", check=False)
+        if exited:
+            docker("rm", "-f", "-v", *exited.split(), check=False)
         assert not docker("ps", "-aq", "--filter", label, check=False)
         assert not docker("network", "ls", "-q", "--filter", label, check=False)
 
-    eventually(gone, timeout=120, interval=2)
+    try:
+        eventually(gone, timeout=180, interval=2)
+    finally:
+        cleanup(made_swarm, label)
+
+
+def cleanup(made_swarm: bool, label: str) -> None:
+    """Volumes, secrets and the swarm itself, after the stack's containers are gone."""
+    leftover = docker("ps", "-aq", "--filter", label, check=False).split()
+    if leftover:
+        docker("rm", "-f", "-v", *leftover, check=False)
     for volume in docker("volume", "ls", "-q", "--filter", label, check=False).split():
         docker("volume", "rm", volume, check=False)
     for secret in docker("secret", "ls", "-q", "--filter", f"label={LABEL}", check=False).split():
