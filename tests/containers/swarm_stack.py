@@ -125,7 +125,7 @@ def run_swarm() -> None:
                 "8000=traefik:8000", "8080=traefik:8080", "8500=traefik:8500",
             )  # fmt: skip
             gateway = f"http://127.0.0.1:{ports['gateway']}"
-            eventually(converged, timeout=600, interval=3)
+            eventually(converged, timeout=1200, interval=3)
             eventually(lambda: routed(gateway), timeout=120, interval=1)
         suite_env = {
             "WLT_TEST_GATEWAY": gateway,
