@@ -199,6 +199,8 @@ def cleanup(made_swarm: bool, label: str) -> None:
         docker("secret", "rm", secret, check=False)
     if made_swarm:
         docker("swarm", "leave", "--force", check=False)
+        # swarm init made it; leaving does not remove it
+        docker("network", "rm", "docker_gwbridge", check=False)
     left = {
         kind: docker(*args, check=False)
         for kind, args in {
