@@ -65,8 +65,6 @@ def write_env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
         WLT_GATEWAY_PORT=str(ports["gateway"]),
         WLT_DASHBOARD_PORT=str(ports["dashboard"]),
         WLT_CONSUL_UI_PORT=str(ports["consul"]),
-        # a killed worker's partitions move on in 6 s, not Kafka's default 45 s
-        WLT_CONSUMER_SESSION_TIMEOUT_MS="6000",
     )
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     path.chmod(0o600)
