@@ -31,11 +31,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 COPY --from=deps /opt/venv /opt/venv
-# /run/metrics belongs to the app user in the image: a tmpfs mounted there on a restart
-# takes the mode of the directory below it (a root-owned 0755 one when the image has none).
+# /run/metrics is in the image, writable by the app user even as a tmpfs: a tmpfs mounted
+# there takes the mode of the directory below it (a root-owned 0755 one Docker creates on a
+# restart when the image has none), and Swarm's tmpfs cannot name an owner, so the mode is
+# /tmp's (compose's tmpfs names uid, gid and 0700 on top).
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin app \
-    && install -d -o 10001 -g 10001 -m 0700 /run/metrics
+    && install -d -o 10001 -g 10001 -m 1777 /run/metrics
 
 # .dockerignore lets in servicekit/ and the *_service/ packages only.
 COPY --chown=root:root servicekit /app/servicekit
