@@ -63,15 +63,14 @@ def stack_secrets() -> dict[str, str]:
 def converged() -> None:
     """Every replicated service runs all its replicas, every job completed."""
     lines = docker("service", "ls", "--filter", f"label=com.docker.stack.namespace={STACK}",
-                   "--format", "{{.Name}} {{.Mode}} {{.Replicas}}").splitlines()  # fmt: skip
+                   "--format", "{{.Name}}|{{.Mode}}|{{.Replicas}}").splitlines()  # fmt: skip
     assert lines, "no services yet"
     for line in lines:
-        name, mode, replicas = line.split(" ", 2)
-        if mode == "replicated-job":
-            assert "completed" in replicas and replicas.split()[0] in ("0/1", "1/1"), line
-            done = replicas.split("(")[1].rstrip(")").split("/")
-            assert done[0] == done[1], line
-        else:
+        name, mode, replicas = line.split("|")
+        if "job" in mode:  # "replicated job": "0/1 (1/1 completed)"
+            done, wanted = replicas.split("(")[1].split()[0].split("/")
+            assert done == wanted, line
+        else:  # "1/1", or "2/1" while a start-first update overlaps
             running, wanted = replicas.split()[0].split("/")
             assert running == wanted, line
 
