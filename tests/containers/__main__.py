@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from tests.containers import engine, images
-from tests.containers.compose import Project, free_port, write_env_file
+from tests.containers.compose import (
+    Project,
+    free_port,
+    gateway_config_for_tests,
+    write_env_file,
+    write_override,
+)
 from tests.containers.phases import phase, say, table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +101,9 @@ def run_compose() -> None:
     env_dir = Path(tempfile.mkdtemp(prefix="wlt-compose-"))
     ports = {"gateway": free_port(), "dashboard": free_port(), "consul": free_port()}
     write_env_file(env_dir / ".env", ports)
-    project = Project(COMPOSE_PROJECT, env_dir / ".env")
+    gateway = gateway_config_for_tests(env_dir / "traefik")
+    override = write_override(env_dir / "compose.test.yaml", gateway)
+    project = Project(COMPOSE_PROJECT, env_dir / ".env", (ROOT / "compose.yaml", override))
     label = f"com.docker.compose.project={COMPOSE_PROJECT}"
     try:
         # a run that died half-way must not leave its containers to this one
@@ -133,8 +142,7 @@ def run_compose() -> None:
             project.compose("down", "-v", "--remove-orphans", "--timeout", "30", check=False)
             left = leftovers(label)
             assert not left, f"left behind: {left}"
-            project.env_file.unlink(missing_ok=True)
-            env_dir.rmdir()
+            shutil.rmtree(env_dir, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:

@@ -7,6 +7,8 @@ entrypoint). The project's .env is generated per run (`write_env_file`), never c
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import secrets
@@ -51,6 +53,15 @@ def env_example_keys() -> list[str]:
     return keys
 
 
+DASHBOARD_USER = "admin"
+
+
+def htpasswd_sha(user: str, password: str) -> str:
+    """An htpasswd line in the {SHA} scheme Traefik's basicAuth accepts (no `$` to escape)."""
+    digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
+    return f"{user}:{{SHA}}{digest}"
+
+
 def write_env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
     """A fresh .env: every secret .env.example names, random; gateway on 127.0.0.1 only."""
     values: dict[str, str] = {}
@@ -60,6 +71,10 @@ def write_env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
             continue
         # Consul ACL tokens must be UUIDs; everything else is hex (URL-safe)
         values[key] = str(uuid.uuid4()) if "UUID" in placeholder else secrets.token_hex(32)
+    if "WLT_DASHBOARD_USERS" in values:
+        password = secrets.token_hex(24)
+        values["WLT_DASHBOARD_USERS"] = htpasswd_sha(DASHBOARD_USER, password)
+        values["WLT_TEST_DASHBOARD_PASSWORD"] = password  # read by the tests only
     values.update(
         WLT_GATEWAY_BIND="127.0.0.1",
         WLT_GATEWAY_PORT=str(ports["gateway"]),
@@ -69,6 +84,50 @@ def write_env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     path.chmod(0o600)
     return values
+
+
+# The suites send every request from one client, far faster than one person would: as the
+# local test stacks do (tests/conftest.py), the gateway under test keeps its rate-limit
+# middlewares with roomier numbers. Everything else of traefik/compose is used as it is.
+TEST_RATE_LIMITS = {
+    "rate-limit": {"average": 2000, "burst": 4000},
+    "credentials-limit": {"average": 1200, "period": "1m", "burst": 40},
+}
+
+
+def gateway_config_for_tests(folder: Path) -> Path:
+    """A copy of traefik/compose with TEST_RATE_LIMITS in its rate-limit middlewares."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    source = ROOT / "traefik" / "compose"
+    for path in source.iterdir():
+        (folder / path.name).write_text(path.read_text())
+    dynamic_path = folder / "dynamic.yml"
+    text = dynamic_path.read_text()
+    dynamic = yaml.safe_load(text)
+    middlewares = dynamic.get("http", {}).get("middlewares", {})
+    changed = False
+    for name, limits in TEST_RATE_LIMITS.items():
+        if "rateLimit" in middlewares.get(name, {}):
+            middlewares[name]["rateLimit"].update(limits)
+            changed = True
+    if changed:
+        dynamic_path.write_text(yaml.safe_dump(dynamic, sort_keys=False))
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    folder.chmod(0o755)
+    return folder
+
+
+def write_override(path: Path, gateway_config: Path) -> Path:
+    """A compose override that mounts `gateway_config` as Traefik's config folder."""
+    path.write_text(
+        "# test run only: the gateway config with roomier rate limits (tests/containers)\n"
+        "services:\n  traefik:\n    volumes:\n"
+        f"      - {gateway_config}:/etc/traefik:ro\n"
+    )
+    return path
 
 
 def eventually(check: Callable[[], T], timeout: float, interval: float = 0.5) -> T:
@@ -187,8 +246,11 @@ class Project:
 
     def routed_servers(self, service: str) -> list[str]:
         """The server URLs Traefik balances over for a Consul service."""
+        password = self.env.get("WLT_TEST_DASHBOARD_PASSWORD")
         response = requests.get(
-            f"{self.traefik_api}/http/services/{service}@consulcatalog", timeout=5
+            f"{self.traefik_api}/http/services/{service}@consulcatalog",
+            auth=(DASHBOARD_USER, password) if password else None,
+            timeout=5,
         )
         if response.status_code == 404:
             return []

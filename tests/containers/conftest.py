@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers.compose import Project
+from tests.containers.compose import ROOT, Project
 
 MODE = os.environ.get("WLT_CONTAINER_TESTS", "")
 collect_ignore_glob = []
@@ -30,7 +30,9 @@ def project() -> Project:
     env_file = os.environ.get("WLT_COMPOSE_ENV_FILE")
     if not name or not env_file:
         pytest.fail("no compose project: run `make test-containers`", pytrace=False)
-    project = Project(name, Path(env_file))
+    override = Path(env_file).with_name("compose.test.yaml")
+    files = (ROOT / "compose.yaml", *([override] if override.exists() else []))
+    project = Project(name, Path(env_file), files)
     if not project.containers("traefik"):
         pytest.fail(f"compose project {name} is not running", pytrace=False)
     return project
