@@ -121,7 +121,7 @@ def run_swarm() -> None:
                 "-p", f"127.0.0.1:{ports['consul']}:8500",
                 "-v", f"{ROOT / 'tests' / 'containers' / 'forward.py'}:/forward.py:ro",
                 "python:3.11-slim-bookworm", "python", "/forward.py",
-                "8000=traefik:8000", "8080=traefik:8080", "8500=traefik:8500",
+                "8000=tasks.traefik:8000", "8080=tasks.traefik:8080", "8500=tasks.traefik:8500",
             )  # fmt: skip
             gateway = f"http://127.0.0.1:{ports['gateway']}"
             eventually(converged, timeout=1200, interval=3)
