@@ -5,7 +5,7 @@ PYTHON ?= .venv/bin/python
 PORT_BASE ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test fuzz lint format bench clean traefik-config
+.PHONY: setup run test test-containers test-swarm fuzz lint format bench clean traefik-config
 
 setup:
 	python3 devstack/bootstrap.py
@@ -18,6 +18,16 @@ test: setup
 	@mkdir -p var
 	@rm -f var/pytest.status
 	$(PYTHON) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > var/pytest.status; exit $$status
+
+# The container suites (tests/containers/__main__.py): install the engine and the compose
+# plugin when missing, start dockerd when none runs, build the images (stand-ins where no
+# registry answers), then compose.yaml or the Swarm stack under the e2e suite and faults.
+# Never part of `make test`; they fail, never skip, when no engine can be had.
+test-containers: setup
+	$(PYTHON) -m tests.containers compose
+
+test-swarm: setup
+	$(PYTHON) -m tests.containers swarm
 
 # A longer schemathesis run than `make test`'s (WLT_FUZZ_EXAMPLES per operation and mode).
 fuzz: setup

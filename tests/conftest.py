@@ -245,6 +245,13 @@ def stack(tmp_path_factory, kafka_bootstrap, topic_prefix):
 
 
 @pytest.fixture(scope="session")
-def gateway(stack) -> str:
-    """Base URL of the stack's public entry point."""
-    return stack.gateway_url
+def gateway(request) -> str:
+    """Base URL of the public entry point: `WLT_TEST_GATEWAY` when set, else the stack's.
+
+    `WLT_TEST_GATEWAY` (e.g. http://127.0.0.1:18000) runs the end-to-end suite against a
+    gateway started elsewhere, such as docker compose's (make test-containers).
+    """
+    external = os.environ.get("WLT_TEST_GATEWAY")
+    if external:
+        return external.rstrip("/")
+    return request.getfixturevalue("stack").gateway_url

@@ -202,3 +202,45 @@ def test_consul_runs_with_its_ui_behind_the_gateway(containers):
     assert containers["consul"]["image"] == "hashicorp/consul:1.20"
     assert "-ui" in containers["consul"]["command"]
     assert "ports" not in containers["consul"]
+
+
+def test_the_app_image_is_built_by_one_service_that_every_app_container_waits_for(containers):
+    # 18 services naming `build: .` made a cold `docker compose build` build it 18 times
+    builders = [name for name, c in containers.items() if "build" in c]
+    assert builders == ["app-image"]
+    image = containers["app-image"]["image"]
+    for name, container in containers.items():
+        if container.get("image") == image and name != "app-image":
+            assert container.get("pull_policy") == "never", name
+            assert _waits_for(containers, name, "app-image"), name
+
+
+def _waits_for(containers, name: str, target: str) -> bool:
+    """`name` depends on `target`, directly or through its dependencies."""
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        for dependency in containers[current].get("depends_on", {}):
+            if dependency == target:
+                return True
+            if dependency not in seen:
+                seen.add(dependency)
+                todo.append(dependency)
+    return False
+
+
+def test_the_metrics_tmpfs_belongs_to_the_app_user_so_a_restart_cannot_make_it_root_owned(
+    containers,
+):
+    for name in SERVICE_NAMES:
+        for container in app_containers(name):
+            mounts = [m for m in containers[container]["tmpfs"] if m.startswith("/run/metrics")]
+            assert mounts == ["/run/metrics:uid=10001,gid=10001,mode=0700"], container
+
+
+def test_health_checks_and_one_shots_start_no_jvm(containers):
+    # a JVM every few seconds for the Kafka check, two per `up --scale` for the topics
+    kafka_check = " ".join(containers["kafka"]["healthcheck"]["test"])
+    assert "/opt/kafka/bin" not in kafka_check and "/dev/tcp/" in kafka_check
+    assert containers["kafka-init"]["command"][0] == "python"
+    assert containers["kafka-init"]["image"] == containers["user-service"]["image"]

@@ -47,8 +47,9 @@ def test_hadolint_passes_on_every_dockerfile():
 
 def test_image_is_debian_slim_python_because_confluent_kafka_has_no_musl_wheel():
     for dockerfile in DOCKERFILES:
-        (base,) = [args for op, args in instructions(dockerfile) if op == "FROM"]
-        assert base.startswith("python:") and "-slim" in base and "alpine" not in base
+        bases = [args.split()[0] for op, args in instructions(dockerfile) if op == "FROM"]
+        assert bases and all(b == bases[0] for b in bases)
+        assert bases[0].startswith("python:") and "-slim" in bases[0] and "alpine" not in bases[0]
 
 
 def test_image_runs_as_a_non_root_user_with_a_health_check():
@@ -75,4 +76,16 @@ def test_build_context_lets_in_code_only_never_env_files_or_local_state():
     ]
     assert patterns[0] == "*"
     allowed = {p[1:].rstrip("/") for p in patterns if p.startswith("!")}
-    assert allowed == {"requirements.txt", "servicekit", "*_service"}
+    assert allowed == {"requirements.txt", "servicekit", "*_service", "var/build-ca"}
+
+
+def test_the_optional_ca_bundle_is_read_by_the_build_stage_only():
+    # pip behind a TLS-inspecting proxy needs its CA; users must not get it in the image
+    for dockerfile in DOCKERFILES:
+        ops = instructions(dockerfile)
+        last_from = max(i for i, (op, _) in enumerate(ops) if op == "FROM")
+        final = ops[last_from:]
+        assert any(op == "COPY" and "var/build-ca*" in args for op, args in ops[:last_from])
+        assert not [args for op, args in final if op in ("COPY", "ADD") and "build-ca" in args]
+        copied = [args.split()[-2] for op, args in final if op == "COPY" and "--from" not in args]
+        assert "." not in copied, "COPY . would carry var/build-ca into the image"
