@@ -84,11 +84,12 @@ def problem_pages(auth_url: str, other_urls: list[str]) -> dict:
 # tag is dropped whole (servicekit/consul.py registers `traefik.enable=true` only).
 CATALOG_DEFAULT_RULE = "PathPrefix(`/`) && !PathPrefix(`/`)"
 CATALOG_CONSTRAINTS = "!TagRegex(`^traefik\\.(http|tcp|udp)\\.`)"
-# Every backend dial gives up fast, so a killed replica costs a retry, not a hang.
-SERVERS_TRANSPORT = {"forwardingTimeouts": {"dialTimeout": "1s"}}
+# Every backend dial gives up fast (250 ms: a dial on one network takes a few ms), so a
+# killed replica costs a retry, not a hang.
+SERVERS_TRANSPORT = {"forwardingTimeouts": {"dialTimeout": "250ms"}}
 # Retried only when no answer came back (a refused or timed-out dial, a dropped connection):
 # the next attempt goes to another instance of the pool.
-RETRY_MIDDLEWARE = {"retry": {"attempts": 3, "initialInterval": "50ms"}}
+RETRY_MIDDLEWARE = {"retry": {"attempts": 4, "initialInterval": "50ms"}}
 
 
 @dataclass(frozen=True)
