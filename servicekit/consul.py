@@ -92,12 +92,12 @@ class Registration:
     address: str
     port: int
     prefix: str | None = None
-    # A killed replica is out of the gateway's pool within about two intervals; one slow
+    # A killed replica is out of the gateway's pool within about three intervals; a slow
     # answer under load is not enough (failures_before_critical), since an instance gone
     # critical takes its route with it when it is the only one.
     check_interval: str = "2s"
     check_timeout: str = "2s"
-    failures_before_critical: int = 2
+    failures_before_critical: int = 3
     # Long enough to ride out a restart, short enough that a killed replica goes soon.
     deregister_after: str = "1m"
 
