@@ -294,7 +294,9 @@ class ConsulDiscovery:
         now = self._clock()
         with self._lock:
             cached = self._peers.get(name)
-        if cached is not None and now - cached.fetched_at < self._ttl:
+        # An empty list is never kept: the first instance to pass is used at once (a 503
+        # for a whole cache period after an outage ended helps nobody).
+        if cached is not None and cached.urls and now - cached.fetched_at < self._ttl:
             return cached
         try:
             urls = self._healthy_urls(name)

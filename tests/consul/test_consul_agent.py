@@ -236,6 +236,21 @@ def test_resolve_with_no_passing_instance_is_service_unavailable(consul_agent):
         discovery.resolve("nobody-registers-this")
 
 
+def test_an_empty_answer_is_not_kept_for_the_cache_period(consul_agent, ready_server, clock):
+    token = consul_agent.tokens.of("friends")
+    discovery = ConsulDiscovery(consul_agent.url, token=token, cache_ttl_s=5, clock=clock)
+    with pytest.raises(ServiceUnavailable):
+        discovery.resolve("friends")
+    reg = instance("friends", ready_server.port)
+    register_service(consul_agent.url, reg, retry_for_s=0, token=token)
+    try:
+        wait_for(lambda: reg.service_id in passing_ids(consul_agent, "friends"), "passing")
+
+        assert discovery.resolve("friends") == f"http://127.0.0.1:{ready_server.port}"
+    finally:
+        deregister_service(consul_agent.url, reg.service_id, token=token)
+
+
 @pytest.mark.parametrize("outage", ["stopped", "frozen"])
 def test_resolve_falls_back_to_the_last_healthy_list_while_the_agent_is_away(
     fresh_agent, ready_server, clock, outage

@@ -6,7 +6,10 @@ from tests.helpers import assert_problem, identity, service_headers
 
 
 def friendship(client, a, b, headers=None):
-    return client.get(f"/internal/friendships/{a}/{b}", headers=headers or service_headers())
+    return client.get(
+        f"/internal/friendships/{a}/{b}",
+        headers=headers or service_headers("friendswatchlist", "friends"),
+    )
 
 
 def test_only_accepted_friends_are_friends_either_way_round(client, make_user):
@@ -25,7 +28,13 @@ def test_only_accepted_friends_are_friends_either_way_round(client, make_user):
 
 
 @pytest.mark.parametrize(
-    "headers", [{}, {"X-Service-Token": "wrong"}, identity("00000000-0000-0000-0000-000000000001")]
+    "headers",
+    [
+        {},
+        {"X-Service-Token": "wrong"},
+        identity("00000000-0000-0000-0000-000000000001"),
+        service_headers("auth", "friends"),  # a real credential of a service that may not
+    ],
 )
 def test_the_friendship_check_needs_the_service_credential(client, make_user, headers):
     ann, ben = make_user("Ann"), make_user("Ben")

@@ -89,7 +89,10 @@ def test_bad_media_count_queries_are_422(client, query):
 
 def _people(client, after, limit=None):
     query = f"after={after}" + (f"&limit={limit}" if limit else "")
-    response = client.get(f"/internal/person-counts?{query}", headers=service_headers())
+    response = client.get(
+        f"/internal/person-counts?{query}",
+        headers=service_headers("mediastatistics", "friendswatchlist"),
+    )
     assert response.status_code == 200
     return response.get_json()
 
