@@ -30,11 +30,13 @@ def stack_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(base_url: str | None) -> Iterator[tuple[str, object | None]]:
+def running_stack(
+    base_url: str | None, *, discovery: str = "consul"
+) -> Iterator[tuple[str, object | None]]:
     """The gateway URL to measure and, when we started it, the LocalStack itself.
 
     A stack started here has its own PostgreSQL and Kafka on free ports, whatever the
-    environment names, so the figures come from a fresh system.
+    environment names, so the figures come from a fresh system; `discovery` as LocalStack's.
     """
     if base_url:
         yield base_url.rstrip("/"), None
@@ -54,6 +56,7 @@ def running_stack(base_url: str | None) -> Iterator[tuple[str, object | None]]:
             kafka_controller_port=free_port(),
             postgres_port=free_port(),
             topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
+            discovery=discovery,
             gateway_limits=unlimited,
             from_environment=False,
             log=lambda *a, **k: None,

@@ -10,56 +10,32 @@ gateway (forward auth) against the user service directly, in alternating rounds.
 from __future__ import annotations
 
 import argparse
-import tempfile
-import uuid
-from pathlib import Path
 
-from bench.common import closed_loop, command_line, sign_up
+from bench.common import closed_loop, command_line, running_stack, sign_up
 from bench.gateway import ROUNDS, merge
 
 
 def measure(discovery: str, seconds: float, concurrency: int) -> tuple[float, str, str]:
     """(gateway/direct ratio, gateway line, direct line) on a fresh stack."""
-    from devstack.ports import free_port, free_port_base
-    from devstack.stack import LocalStack
-    from devstack.traefik import GatewayLimits
-
-    unlimited = GatewayLimits(per_second=10**6, burst=10**6, credentials_per_minute=10**6)
-    with tempfile.TemporaryDirectory(prefix="wlt-bench-") as tmp:
-        stack = LocalStack(
-            Path(tmp),
-            port_base=free_port_base(),
-            kafka_port=free_port(),
-            kafka_controller_port=free_port(),
-            postgres_port=free_port(),
-            topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
-            discovery=discovery,
-            gateway_limits=unlimited,
-            from_environment=False,
-            log=lambda *a, **k: None,
-        )
-        stack.start()
-        try:
-            user_id, _ = sign_up(stack.gateway_url)
-            calls = {
-                "gateway": lambda s: s.get(f"{stack.gateway_url}/users/{user_id}"),
-                "direct": lambda s: s.get(f"{stack.service_url('user')}/users/{user_id}"),
-            }
-            for call in calls.values():
-                closed_loop("warm-up", call, concurrency=concurrency, seconds=1)
-            rounds = {label: [] for label in calls}
-            for _ in range(ROUNDS):
-                for label, call in calls.items():
-                    rounds[label].append(
-                        closed_loop(
-                            f"{discovery}: {label}",
-                            call,
-                            concurrency=concurrency,
-                            seconds=seconds / ROUNDS,
-                        )
+    with running_stack(None, discovery=discovery) as (gateway, stack):
+        user_id, _ = sign_up(gateway)
+        calls = {
+            "gateway": lambda s: s.get(f"{gateway}/users/{user_id}"),
+            "direct": lambda s: s.get(f"{stack.service_url('user')}/users/{user_id}"),
+        }
+        for call in calls.values():
+            closed_loop("warm-up", call, concurrency=concurrency, seconds=1)
+        rounds = {label: [] for label in calls}
+        for _ in range(ROUNDS):
+            for label, call in calls.items():
+                rounds[label].append(
+                    closed_loop(
+                        f"{discovery}: {label}",
+                        call,
+                        concurrency=concurrency,
+                        seconds=seconds / ROUNDS,
                     )
-        finally:
-            stack.stop()
+                )
     through, straight = (merge(rounds[label]) for label in calls)
     return through.rate / straight.rate, through.line(), straight.line()
 

@@ -43,6 +43,17 @@ def timed_reads(url: str, count: int = 12) -> list[tuple[int, float]]:
     return results
 
 
+def reads_while_slow_bodies_hold(host: str, port: int, url: str) -> list[tuple[int, float]]:
+    """Other clients' reads of `url` while SLOW_CLIENTS slow bodies hold `host:port`."""
+    held = slow_bodies(host, port, "/auth/signup")
+    try:
+        time.sleep(0.5)
+        return timed_reads(url)
+    finally:
+        for sock in held:
+            sock.close()
+
+
 @pytest.fixture
 def profile_url(gateway) -> str:
     """A public read that needs forward auth and a service: someone's profile."""
@@ -51,13 +62,8 @@ def profile_url(gateway) -> str:
 
 def test_slow_bodies_at_the_gateway_do_not_stall_other_clients(gateway, profile_url):
     parts = urlsplit(gateway)
-    held = slow_bodies(parts.hostname, parts.port, "/auth/signup")
-    try:
-        time.sleep(0.5)
-        during = timed_reads(profile_url)
-    finally:
-        for sock in held:
-            sock.close()
+
+    during = reads_while_slow_bodies_hold(parts.hostname, parts.port, profile_url)
 
     assert [status for status, _ in during] == [200] * len(during)
     # stalled, these wait for the slow bodies (the gateway's read timeout is 10 s)
@@ -80,13 +86,8 @@ def test_the_gateway_drops_a_client_that_never_finishes_its_body(gateway):
 
 def test_slow_bodies_straight_at_the_auth_port_do_not_stall_verify(stack, gateway, profile_url):
     auth = urlsplit(stack.service_url("auth"))
-    held = slow_bodies(auth.hostname, auth.port, "/auth/signup")
-    try:
-        time.sleep(0.5)
-        during = timed_reads(profile_url)
-    finally:
-        for sock in held:
-            sock.close()
+
+    during = reads_while_slow_bodies_hold(auth.hostname, auth.port, profile_url)
 
     assert [status for status, _ in during] == [200] * len(during)
     assert max(seconds for _, seconds in during) < 5, during
