@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from servicekit.contract import user_deleted
 from servicekit.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
-from servicekit.events import add_event, new_event
+from servicekit.events import add_event
 from servicekit.http import service_client
 from servicekit.identity import Identity
-from servicekit.topics import USER_DELETED
 
 from . import emails, passwords, sessions, throttle
 from .models import ROLE_USER, Account, db, outbox
@@ -87,13 +87,7 @@ def _abandon_profile(user_id: uuid.UUID) -> None:
 
 def _announce_deleted(user_id: uuid.UUID) -> None:
     """Queue `user.deleted` for this id in the current transaction."""
-    add_event(
-        db.session,
-        outbox,
-        topic=USER_DELETED,
-        key=str(user_id),
-        payload=new_event("user.deleted", userId=str(user_id)),
-    )
+    add_event(db.session, outbox, **user_deleted(user_id=user_id))
 
 
 def _create_profile(user_id: uuid.UUID, display_name: str) -> str:

@@ -23,8 +23,8 @@ from confluent_kafka import Consumer
 
 from bench.common import ROOT, command_line
 from servicekit.consumer import consumer_config
+from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.migrate import upgrade
-from servicekit.topics import MEDIA_ENTRY_CHANGED
 from tests.mediastatistics_service.support import Ledger, produce
 
 

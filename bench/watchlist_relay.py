@@ -27,10 +27,10 @@ import psycopg  # noqa: E402
 from confluent_kafka import Producer  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
+from servicekit.contract import entry_state, media_entry_changed  # noqa: E402
 from servicekit.db import normalise_url  # noqa: E402
 from servicekit.migrate import upgrade  # noqa: E402
 from servicekit.relay import OutboxRelay, producer_config  # noqa: E402
-from watchlist_service.events import entry_changed, entry_state  # noqa: E402
 from watchlist_service.models import outbox  # noqa: E402
 
 
@@ -55,11 +55,19 @@ def parse_args() -> argparse.Namespace:
 def fill_outbox(engine, rows: int) -> float:
     """Insert the backlog in chunks; returns seconds taken."""
     started = time.perf_counter()
-    list_id = uuid.uuid4()
+    list_id, owner_id = uuid.uuid4(), uuid.uuid4()
     with engine.begin() as conn:
         for start in range(0, rows, 5000):
             chunk = [
-                entry_changed(list_id, 1 + i % 10_000, None, entry_state("watching", 1 + i % 10))
+                media_entry_changed(
+                    source="watchlist",
+                    list_id=list_id,
+                    media_id=1 + i % 10_000,
+                    actor_id=owner_id,
+                    before=None,
+                    after=entry_state("watching", 1 + i % 10),
+                    before_user_id=owner_id,
+                )
                 for i in range(start, min(start + 5000, rows))
             ]
             conn.execute(outbox.insert(), chunk)

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
 from servicekit.consumer import Event
+from servicekit.contract import deleted_user_ids
 
 from .models import Friendship
 
 
 def on_user_deleted(session: Session, events: list[Event]) -> list[tuple[Event, str]]:
     """Delete every friendship and request of deleted users; refuse events without a userId."""
-    refused, user_ids = [], []
-    for event in events:
-        try:
-            user_ids.append(uuid.UUID(str(event.body["userId"])))
-        except (KeyError, ValueError):
-            refused.append((event, "user.deleted without a valid userId"))
+    user_ids, refused = deleted_user_ids(events)
     if user_ids:
         session.execute(
             delete(Friendship).where(

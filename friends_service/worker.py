@@ -6,7 +6,7 @@ import threading
 
 from flask import Flask
 
-from servicekit.topics import USER_DELETED
+from servicekit.contract import USER_DELETED
 from servicekit.worker import run_worker
 
 from . import create_app

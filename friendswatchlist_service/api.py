@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
-from webargs.flaskparser import use_args
 
-from servicekit.identity import login_required, require_identity, service_credential_required
+from servicekit.counts import EntryCounts
+from servicekit.identity import login_required, require_identity
 
 from . import entries, people, services
-from .models import SharedList
+from .models import Entry, SharedList, db
 from .schemas import (
     EntryCreate,
     EntryOut,
@@ -22,14 +21,13 @@ from .schemas import (
     ListOut,
     ListPageArgs,
     ListUpdate,
-    MediaCountsArgs,
     Overview,
 )
 
 blp = ApiBlueprint(
     "friendswatchlists", __name__, url_prefix="/friendswatchlists", description="Shared lists"
 )
-internal = Blueprint("internal", __name__, url_prefix="/internal")
+internal = EntryCounts(db, Entry, SharedList.id, SharedList.owner_id).blueprint()
 BEARER = [{"bearerAuth": []}]
 
 
@@ -203,21 +201,3 @@ def update_media(body: dict, list_id: uuid.UUID, media_id: int):
 def remove_media(list_id: uuid.UUID, media_id: int):
     """Take a media off the list."""
     entries.remove_entry(list_id=list_id, user_id=require_identity().user_id, media_id=media_id)
-
-
-@internal.get("/media-counts")
-@service_credential_required("mediastatistics")
-@use_args(MediaCountsArgs(), location="query")
-def media_counts(args: dict):
-    """Entry counts per media for the statistics service, paged by `?after=` mediaId."""
-    items, next_after = entries.media_counts(after=args["after"], limit=args["limit"])
-    return {"items": items, "nextAfter": next_after}
-
-
-@internal.get("/person-counts")
-@service_credential_required("mediastatistics")
-@use_args(MediaCountsArgs(), location="query")
-def person_counts(args: dict):
-    """Per media, per list owner: entries per status and ratings (statistics count people)."""
-    items, next_after = entries.person_counts(after=args["after"], limit=args["limit"])
-    return {"items": items, "nextAfter": next_after}

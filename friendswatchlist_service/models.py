@@ -22,7 +22,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
 
-STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
 PENDING, ACTIVE = "pending", "active"
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from servicekit.contract import MAX_MEDIA_ID, MAX_RATING, MIN_MEDIA_ID, MIN_RATING, STATUSES
 from servicekit.schemas import PageArgs, UtcDateTime
 
-from .models import STATUSES
-
-MAX_MEDIA_ID = 2**63 - 1  # BIGINT
 MAX_PROGRESS = 2**31 - 1  # INTEGER
-MAX_COUNTS_PAGE = 5000
 
 
 def _name(required: bool = True) -> fields.String:
@@ -34,7 +31,9 @@ def _progress() -> fields.Integer:
 
 
 def _rating() -> fields.Integer:
-    return fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10))
+    return fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=MIN_RATING, max=MAX_RATING)
+    )
 
 
 class ListCreate(Schema):
@@ -54,7 +53,7 @@ class EntryCreate(Schema):
     """`POST /friendswatchlists/{listId}/media`."""
 
     mediaId = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=MAX_MEDIA_ID)
+        required=True, strict=True, validate=validate.Range(min=MIN_MEDIA_ID, max=MAX_MEDIA_ID)
     )
     status = _status(load_default="added")
     progress = _progress()
@@ -140,13 +139,3 @@ class InvitePage(Schema):
 
 class ListPageArgs(PageArgs):
     """`?limit=` and `?cursor=`."""
-
-
-class MediaCountsArgs(Schema):
-    """`GET /internal/media-counts?after=&limit=`."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MEDIA_ID))
-    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_COUNTS_PAGE))

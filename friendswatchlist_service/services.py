@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from servicekit.errors import Conflict, Forbidden, NotFound, invalid
 from servicekit.schemas import decode_cursor, encode_cursor
 
-from . import events, friends, people
+from . import friends, people
+from .events import entry_events
 from .models import ACTIVE, PENDING, Entry, SharedList, db
 
 MAX_PENDING_INVITES = 20
@@ -202,7 +203,7 @@ def _locked_entries(session: Session, shared: SharedList) -> list[Entry]:
 def delete_with_events(session: Session, shared: SharedList, *, actor_id: uuid.UUID) -> None:
     """Delete a locked list and queue one `after: null` event per entry, in one transaction."""
     entries = _locked_entries(session, shared)
-    events.entries_removed(session, entries, owner_id=shared.owner_id, actor_id=actor_id)
+    entry_events.removed(session, entries, owner_id=shared.owner_id, actor_id=actor_id)
     session.execute(delete(SharedList).where(SharedList.id == shared.id))
 
 
@@ -214,7 +215,7 @@ def remove_person(session: Session, shared: SharedList, user_id: uuid.UUID) -> N
     """
     if shared.owner_id == user_id and shared.member_id is not None:
         # The entries now count for the new owner: one event each moves them over.
-        events.owner_changed(
+        entry_events.owner_changed(
             session,
             _locked_entries(session, shared),
             old_owner=user_id,

@@ -1,6 +1,6 @@
 """The shared-watchlist worker: `python -m friendswatchlist_service.worker`."""
 
-from servicekit.topics import USER_DELETED
+from servicekit.contract import USER_DELETED
 from servicekit.worker import run_worker
 
 from . import create_app

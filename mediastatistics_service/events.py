@@ -18,15 +18,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from servicekit.consumer import Event, PoisonEvent
+from servicekit.contract import (
+    ENTRY_CHANGED_TYPE,
+    MAX_MEDIA_ID,
+    MAX_RATING,
+    MIN_MEDIA_ID,
+    MIN_RATING,
+    SOURCES,
+    STATUSES,
+)
 
-from .models import STATUS_COLUMNS
-from .services import MAX_MEDIA_ID
 from .tally import STATS_LOCK_ID, apply
 
 __all__ = ["STATS_LOCK_ID", "Change", "Side", "on_media_entry_changed", "parse_change"]
-
-EVENT_TYPE = "media.entry_changed"
-SOURCES = ("watchlist", "friendswatchlist")
 
 
 @dataclass(frozen=True)
@@ -72,24 +76,24 @@ def _side(body: dict[str, Any], name: str) -> Side | None:
     if not isinstance(entry, dict) or "status" not in entry or "rating" not in entry:
         raise PoisonEvent(f"{name} is not null or an object with status and rating")
     status, rating = entry["status"], entry["rating"]
-    if status not in STATUS_COLUMNS:
-        raise PoisonEvent(f"{name}.status is not one of {', '.join(STATUS_COLUMNS)}")
-    if rating is not None and not (_is_int(rating) and 1 <= rating <= 10):
-        raise PoisonEvent(f"{name}.rating is not null or an integer 1 to 10")
+    if status not in STATUSES:
+        raise PoisonEvent(f"{name}.status is not one of {', '.join(STATUSES)}")
+    if rating is not None and not (_is_int(rating) and MIN_RATING <= rating <= MAX_RATING):
+        raise PoisonEvent(f"{name}.rating is not null or an integer {MIN_RATING} to {MAX_RATING}")
     return Side(_person(entry, body, name), status, rating)
 
 
 def parse_change(body: dict[str, Any]) -> Change:
     """The content of one event; PoisonEvent when it is not a valid `media.entry_changed`."""
-    if body.get("type") != EVENT_TYPE:
-        raise PoisonEvent(f"type is not {EVENT_TYPE}")
+    if body.get("type") != ENTRY_CHANGED_TYPE:
+        raise PoisonEvent(f"type is not {ENTRY_CHANGED_TYPE}")
     missing = [k for k in ("occurredAt", "source", "mediaId", "before", "after") if k not in body]
     if missing:
         raise PoisonEvent(f"missing fields: {', '.join(missing)}")
     if body["source"] not in SOURCES:
         raise PoisonEvent(f"source is not one of {', '.join(SOURCES)}")
     media_id = body["mediaId"]
-    if not (_is_int(media_id) and 0 < media_id <= MAX_MEDIA_ID):
+    if not (_is_int(media_id) and MIN_MEDIA_ID <= media_id <= MAX_MEDIA_ID):
         raise PoisonEvent("mediaId is not a positive integer")
     try:
         occurred_at = datetime.fromisoformat(str(body["occurredAt"]).replace("Z", "+00:00"))

@@ -8,6 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger, CheckConstraint, Computed, DateTime, Index, String, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from servicekit.contract import STATUSES
 from servicekit.events import dead_letters_table, processed_events_table
 
 
@@ -17,8 +18,8 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
-# Column names in the order the API and the events name them.
-STATUS_COLUMNS = ("added", "watching", "watched", "on_hold", "dropped")
+# Column names in the order the API and the events name them (the contract's statuses).
+STATUS_COLUMNS = STATUSES
 COUNTER_COLUMNS = (*STATUS_COLUMNS, "rating_count", "rating_sum")
 
 

@@ -47,8 +47,8 @@ from sqlalchemy.types import BigInteger
 
 from servicekit.app import settings_of
 from servicekit.config import Settings
+from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.errors import ServiceUnavailable
-from servicekit.topics import MEDIA_ENTRY_CHANGED
 
 from .models import db
 from .people import Media, expected_state, stored_state, write_state

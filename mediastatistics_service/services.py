@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from servicekit.contract import MAX_MEDIA_ID
 from servicekit.errors import NotFound, invalid
 
 from .models import MediaStats, db
 
 MAX_BATCH = 100
-MAX_MEDIA_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
+from servicekit.contract import MAX_RATING, MIN_RATING, SOURCES, STATUS_FIELDS
 from servicekit.errors import ServiceUnavailable
 from servicekit.http import service_client
 
 from .people import Held, Media
 
-SOURCES = ("watchlist", "friendswatchlist")
-STATUS_FIELDS = ("added", "watching", "watched", "onHold", "dropped")
 PAGE = 1000
 
 
@@ -44,7 +43,7 @@ def _person(item: Any, service: str) -> tuple[str, Held]:
     for pair in ratings:
         if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], int)):
             raise _bad_answer(service)
-        if not 1 <= pair[0] <= 10 or not isinstance(pair[1], int | float):
+        if not MIN_RATING <= pair[0] <= MAX_RATING or not isinstance(pair[1], int | float):
             raise _bad_answer(service)
         pairs.append((pair[0], float(pair[1])))
     statuses = tuple(_count(item, name, service) for name in STATUS_FIELDS)

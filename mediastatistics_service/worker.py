@@ -14,7 +14,7 @@ from confluent_kafka import Consumer
 
 from servicekit.app import settings_of
 from servicekit.consumer import consumer_config
-from servicekit.topics import MEDIA_ENTRY_CHANGED
+from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.worker import run_worker
 
 from . import create_app

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.orm import Session
 
 from servicekit.consumer import Event
+from servicekit.contract import deleted_user_ids
 
 from .services import forget_users
 
 
 def on_user_deleted(session: Session, events: list[Event]) -> list[tuple[Event, str]]:
     """Delete the profiles of deleted accounts; refuse events without a valid userId."""
-    refused, user_ids = [], []
-    for event in events:
-        try:
-            user_ids.append(uuid.UUID(str(event.body["userId"])))
-        except (KeyError, ValueError):
-            refused.append((event, "user.deleted without a valid userId"))
+    user_ids, refused = deleted_user_ids(events)
     forget_users(session, list(dict.fromkeys(user_ids)))
     return refused

@@ -1,6 +1,6 @@
 """The user service's worker process: `python -m user_service.worker`."""
 
-from servicekit.topics import USER_DELETED
+from servicekit.contract import USER_DELETED
 from servicekit.worker import run_worker
 
 from . import create_app

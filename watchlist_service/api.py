@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import Blueprint, Response
+from flask import Response
 from flask_smorest import Blueprint as ApiBlueprint
-from webargs.flaskparser import use_args
 
-from servicekit.identity import login_required, require_identity, service_credential_required
+from servicekit.counts import EntryCounts
+from servicekit.identity import login_required, require_identity
 
 from . import queries, services
+from .models import Entry, WatchList, db
 from .schemas import (
     EntryCreate,
     EntryOut,
@@ -22,13 +23,12 @@ from .schemas import (
     ListPage,
     ListPageArgs,
     ListUpdate,
-    MediaCountsArgs,
 )
 
 blp = ApiBlueprint(
     "watchlists", __name__, url_prefix="/watchlists", description="Personal watchlists"
 )
-internal = Blueprint("internal", __name__, url_prefix="/internal")
+internal = EntryCounts(db, Entry, WatchList.id, WatchList.owner_id).blueprint()
 _SECURED = {"security": [{"bearerAuth": []}]}
 
 
@@ -126,21 +126,3 @@ def update_media(body: dict, list_id: uuid.UUID, media_id: int):
 def remove_media(list_id: uuid.UUID, media_id: int):
     """Take a film or series out of one of the caller's lists."""
     services.remove_entry(owner_id=_owner(), list_id=list_id, media_id=media_id)
-
-
-@internal.get("/media-counts")
-@service_credential_required("mediastatistics")
-@use_args(MediaCountsArgs(), location="query")
-def media_counts(args: dict):
-    """Per-media counters for the statistics service's catch-up, in media id order."""
-    items, next_after = queries.media_counts(after=args["after"], limit=args["limit"])
-    return {"items": items, "nextAfter": next_after}
-
-
-@internal.get("/person-counts")
-@service_credential_required("mediastatistics")
-@use_args(MediaCountsArgs(), location="query")
-def person_counts(args: dict):
-    """Per media, per owner: entries per status and ratings (the statistics count people)."""
-    items, next_after = queries.person_counts(after=args["after"], limit=args["limit"])
-    return {"items": items, "nextAfter": next_after}

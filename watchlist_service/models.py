@@ -20,10 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression
 
+from servicekit.contract import STATUSES
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
 
-STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
-MAX_MEDIA_ID = 2**63 - 1
 MAX_PROGRESS = 2**31 - 1
 
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, literal_column, select, tuple_
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import with_expression
 
 from servicekit.errors import NotFound, invalid
@@ -127,79 +126,3 @@ def get_list(*, owner_id: uuid.UUID, list_id: uuid.UUID) -> ListDetail:
         )
     ).one()
     return ListDetail(w.id, w.name, w.created_at, w.updated_at, count, media)
-
-
-def media_counts(*, after: int, limit: int) -> tuple[list[dict[str, int]], int | None]:
-    """Per-media counters over all entries, in media id order after `after`; one query."""
-
-    def by_status(status: str):
-        return func.count().filter(Entry.status == status)
-
-    rows = db.session.execute(
-        select(
-            Entry.media_id,
-            by_status("added"),
-            by_status("watching"),
-            by_status("watched"),
-            by_status("on_hold"),
-            by_status("dropped"),
-            func.count(Entry.rating),
-            func.coalesce(func.sum(Entry.rating), 0),
-        )
-        .where(Entry.media_id > after)
-        .group_by(Entry.media_id)
-        .order_by(Entry.media_id)
-        .limit(limit + 1)
-    ).all()
-    names = ("mediaId", "added", "watching", "watched", "onHold", "dropped")
-    items = [
-        {**dict(zip(names, row[:6], strict=True)), "ratingCount": row[6], "ratingSum": int(row[7])}
-        for row in rows[:limit]
-    ]
-    next_after = items[-1]["mediaId"] if len(rows) > limit else None
-    return items, next_after
-
-
-_STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
-_STATUS_FIELDS = ("added", "watching", "watched", "onHold", "dropped")
-
-
-def person_counts(*, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-    """Per media after `after` (at most `limit`), per owner: entries per status and ratings.
-
-    `ratings` holds `[rating, updatedAtEpoch]` for each entry carrying one, newest first:
-    the statistics service counts people and rebuilds its counts from these.
-    """
-    media_ids = list(
-        db.session.scalars(
-            select(Entry.media_id)
-            .where(Entry.media_id > after)
-            .distinct()
-            .order_by(Entry.media_id)
-            .limit(limit + 1)
-        )
-    )
-    page = media_ids[:limit]
-    rows = db.session.execute(
-        select(
-            Entry.media_id,
-            WatchList.owner_id,
-            *(func.count().filter(Entry.status == s) for s in _STATUSES),
-            func.array_agg(
-                aggregate_order_by(
-                    func.json_build_array(Entry.rating, func.extract("epoch", Entry.updated_at)),
-                    Entry.updated_at.desc(),
-                )
-            ).filter(Entry.rating.is_not(None)),
-        )
-        .join(WatchList, WatchList.id == Entry.list_id)
-        .where(Entry.media_id.in_(page))
-        .group_by(Entry.media_id, WatchList.owner_id)
-        .order_by(Entry.media_id, WatchList.owner_id)
-    ).all()
-    items: dict[int, dict[str, Any]] = {m: {"mediaId": m, "people": []} for m in page}
-    for row in rows:
-        counts = dict(zip(_STATUS_FIELDS, row[2:7], strict=True))
-        ratings = [[r, float(t)] for r, t in (row[7] or [])]
-        items[row[0]]["people"].append({"userId": str(row[1]), **counts, "ratings": ratings})
-    return list(items.values()), page[-1] if len(media_ids) > limit else None

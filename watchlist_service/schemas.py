@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from servicekit.contract import MAX_MEDIA_ID, MAX_RATING, MIN_MEDIA_ID, MIN_RATING, STATUSES
 from servicekit.schemas import PageArgs, UtcDateTime
 
-from .models import MAX_MEDIA_ID, MAX_PROGRESS, STATUSES
-
-MAX_COUNTS_PAGE = 5000
+from .models import MAX_PROGRESS
 
 
 def _name() -> fields.String:
@@ -32,7 +31,9 @@ def _progress() -> fields.Integer:
 
 
 def _rating() -> fields.Integer:
-    return fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10))
+    return fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=MIN_RATING, max=MAX_RATING)
+    )
 
 
 class ListCreate(Schema):
@@ -51,7 +52,7 @@ class EntryCreate(Schema):
     """`POST /watchlists/{listId}/media`."""
 
     mediaId = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=MAX_MEDIA_ID)
+        required=True, strict=True, validate=validate.Range(min=MIN_MEDIA_ID, max=MAX_MEDIA_ID)
     )
     status = _status(load_default="added")
     progress = _progress()
@@ -107,13 +108,3 @@ class ListPage(Schema):
 
 class ListPageArgs(PageArgs):
     """`GET /watchlists?limit=&cursor=`."""
-
-
-class MediaCountsArgs(Schema):
-    """`GET /internal/media-counts?after=&limit=`."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MEDIA_ID))
-    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_COUNTS_PAGE))

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from servicekit.contract import MAX_MEDIA_ID, entry_state
 from servicekit.errors import Conflict, NotFound
 
-from .events import entry_changed, entry_state, queue_entry_changes, remove_lists
-from .models import MAX_MEDIA_ID, Entry, WatchList, db
+from .events import entry_events, remove_lists
+from .models import Entry, WatchList, db
 from .queries import NO_LIST, ListSummary, owned, owned_list
 
 _NO_ENTRY = "This media is not in the watchlist."
@@ -84,9 +85,14 @@ def add_entry(
     if inserted is None:
         db.session.rollback()
         raise Conflict("This media is already in the watchlist.")
-    queue_entry_changes(
+    entry_events.changed(
         db.session,
-        [entry_changed(list_id, media_id, None, entry_state(status, rating), owner_id=owner_id)],
+        list_id=list_id,
+        media_id=media_id,
+        before=None,
+        after=entry_state(status, rating),
+        owner_id=owner_id,
+        actor_id=owner_id,
     )
     db.session.commit()
     return inserted
@@ -123,10 +129,15 @@ def update_entry(
         .returning(*_ENTRY_COLUMNS)
         .execution_options(synchronize_session=False)
     ).one()
-    after = entry_state(updated.status, updated.rating)
-    if after != before:
-        row = entry_changed(list_id, media_id, before, after, owner_id=owner_id)
-        queue_entry_changes(db.session, [row])
+    entry_events.changed(
+        db.session,
+        list_id=list_id,
+        media_id=media_id,
+        before=before,
+        after=entry_state(updated.status, updated.rating),
+        owner_id=owner_id,
+        actor_id=owner_id,
+    )
     db.session.commit()
     return updated
 
@@ -144,16 +155,13 @@ def remove_entry(*, owner_id: uuid.UUID, list_id: uuid.UUID, media_id: int) -> N
     if removed is None:
         db.session.rollback()
         raise NotFound(_NO_ENTRY)
-    queue_entry_changes(
+    entry_events.changed(
         db.session,
-        [
-            entry_changed(
-                list_id,
-                media_id,
-                entry_state(removed.status, removed.rating),
-                None,
-                owner_id=owner_id,
-            )
-        ],
+        list_id=list_id,
+        media_id=media_id,
+        before=entry_state(removed.status, removed.rating),
+        after=None,
+        owner_id=owner_id,
+        actor_id=owner_id,
     )
     db.session.commit()

@@ -1,10 +1,10 @@
 """The watchlist service's worker process: `python -m watchlist_service.worker`."""
 
-from servicekit.topics import USER_DELETED
+from servicekit.contract import USER_DELETED
 from servicekit.worker import run_worker
 
 from . import create_app
-from .events import on_user_deleted
+from .consumers import on_user_deleted
 from .models import db, dead_letters, outbox, processed_events
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from devstack.services import SERVICES
-from servicekit import topics
+from servicekit import contract
 from tests.compose.conftest import ONE_SHOT
 from tests.conftest import ROOT
 
@@ -194,7 +194,7 @@ def test_kafka_runs_in_kraft_mode_and_contract_topics_are_created(containers):
     assert kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
 
     init = " ".join(containers["kafka-init"]["command"])
-    for topic in (topics.MEDIA_ENTRY_CHANGED, topics.USER_DELETED):
+    for topic in (contract.MEDIA_ENTRY_CHANGED, contract.USER_DELETED):
         assert topic in init
 
 

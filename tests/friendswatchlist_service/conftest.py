@@ -13,8 +13,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from friendswatchlist_service.models import db, outbox
+from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.relay import OutboxRelay, producer_config
-from servicekit.topics import MEDIA_ENTRY_CHANGED
 from tests.conftest import LiveServer
 from tests.helpers import identity, service_headers
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from confluent_kafka import Producer
 
+from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.events import new_event
 from servicekit.relay import producer_config
-from servicekit.topics import MEDIA_ENTRY_CHANGED
 
 STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
 FIELD_OF = {"on_hold": "onHold"}

@@ -13,8 +13,8 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from sqlalchemy import func, select
 
+from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.relay import OutboxRelay, producer_config
-from servicekit.topics import MEDIA_ENTRY_CHANGED
 from tests.helpers import identity
 from watchlist_service.models import db, outbox
 

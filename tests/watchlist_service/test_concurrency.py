@@ -4,7 +4,7 @@ import threading
 
 import requests
 
-from servicekit.topics import MEDIA_ENTRY_CHANGED
+from servicekit.contract import MEDIA_ENTRY_CHANGED
 from tests.helpers import identity
 from tests.watchlist_service.conftest import Caller, publish_all, read_topic
 

@@ -12,7 +12,7 @@ from servicekit.consumer import Event
 from servicekit.relay import OutboxRelay, producer_config
 from tests.conftest import free_port
 from tests.watchlist_service.conftest import Caller, publish_all, read_topic
-from watchlist_service.events import on_user_deleted
+from watchlist_service.consumers import on_user_deleted
 from watchlist_service.models import db, outbox
 
 WATCHING_6 = {"status": "watching", "rating": 6}

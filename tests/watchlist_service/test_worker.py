@@ -14,9 +14,9 @@ from confluent_kafka import Producer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from servicekit.contract import MEDIA_ENTRY_CHANGED, USER_DELETED
 from servicekit.events import add_events, new_event
 from servicekit.relay import OutboxRelay, producer_config
-from servicekit.topics import MEDIA_ENTRY_CHANGED, USER_DELETED
 from servicekit.worker import run_worker
 from tests.watchlist_service.conftest import Caller, read_topic
 from watchlist_service import create_app

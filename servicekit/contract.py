@@ -1,0 +1,191 @@
+"""The event contract (docs/statistics.md, "Events"): names, value ranges and builders.
+
+Producers build their events here, so a field is named and shaped in one place;
+consumers read what they need themselves and take only the constants from here (each
+consumer decides how tolerant it is). Builders take keyword arguments only; a field
+added later is an optional keyword left out of the body when None, so adding one is
+additive: existing callers write the events they wrote, consumers ignore a new key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from .consumer import Event
+from .events import add_events, new_event
+
+# Topics, as the broker names them (before a test's prefix).
+MEDIA_ENTRY_CHANGED = "media-entry-changed"
+USER_DELETED = "user-deleted"
+
+# Event types, in each body's `type`.
+ENTRY_CHANGED_TYPE = "media.entry_changed"
+USER_DELETED_TYPE = "user.deleted"
+
+# The services that produce `media.entry_changed` (its `source`).
+SOURCES = ("watchlist", "friendswatchlist")
+
+STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
+# The same statuses as the internal count endpoints spell their fields.
+STATUS_FIELDS = ("added", "watching", "watched", "onHold", "dropped")
+MIN_RATING, MAX_RATING = 1, 10
+MIN_MEDIA_ID, MAX_MEDIA_ID = 1, 2**63 - 1  # a positive BIGINT
+
+OutboxRow = dict[str, Any]
+"""An event ready for `servicekit.events.add_events`: `topic`, `key` and `payload`."""
+
+
+def entry_state(status: str, rating: int | None) -> dict[str, Any]:
+    """The part of an entry the statistics follow: its status and rating."""
+    return {"status": status, "rating": rating}
+
+
+def _side(state: dict[str, Any] | None, user_id: uuid.UUID) -> dict[str, Any] | None:
+    # Each side names the person the entry counts for (the list's owner at that moment).
+    return None if state is None else {**state, "userId": str(user_id)}
+
+
+def media_entry_changed(
+    *,
+    source: str,
+    list_id: uuid.UUID,
+    media_id: int,
+    actor_id: uuid.UUID,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    before_user_id: uuid.UUID,
+    after_user_id: uuid.UUID | None = None,
+) -> OutboxRow:
+    """One entry's change: `before`/`after` are `entry_state`s or None (added, removed).
+
+    `before_user_id` is whom the entry counted for, `after_user_id` whom it counts for
+    now (the same person unless the list changed hands). Keyed by the media id, so one
+    media's events stay in order on one partition.
+    """
+    payload = new_event(
+        ENTRY_CHANGED_TYPE,
+        source=source,
+        actorId=str(actor_id),
+        listId=str(list_id),
+        mediaId=media_id,
+        before=_side(before, before_user_id),
+        after=_side(after, after_user_id or before_user_id),
+    )
+    return {"topic": MEDIA_ENTRY_CHANGED, "key": str(media_id), "payload": payload}
+
+
+class ListEntry(Protocol):
+    """What the events read of a list entry (a model instance or a result row)."""
+
+    @property
+    def list_id(self) -> uuid.UUID: ...
+    @property
+    def media_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def rating(self) -> int | None: ...
+
+
+class EntryEvents:
+    """The `media-entry-changed` events of one list service, queued in its outbox."""
+
+    def __init__(self, source: str, outbox: Table):
+        self.source = source
+        self._outbox = outbox
+
+    def changed(
+        self,
+        session: Session,
+        *,
+        list_id: uuid.UUID,
+        media_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        owner_id: uuid.UUID,
+        actor_id: uuid.UUID,
+    ) -> None:
+        """Queue one change in the caller's transaction; nothing when status and rating held."""
+        if before == after:
+            return
+        row = media_entry_changed(
+            source=self.source,
+            list_id=list_id,
+            media_id=media_id,
+            actor_id=actor_id,
+            before=before,
+            after=after,
+            before_user_id=owner_id,
+        )
+        add_events(session, self._outbox, [row])
+
+    def removed(
+        self,
+        session: Session,
+        entries: Iterable[ListEntry],
+        *,
+        owner_id: uuid.UUID,
+        actor_id: uuid.UUID,
+    ) -> None:
+        """Queue an `after: null` event for each entry of a list being deleted."""
+        self._each(session, entries, actor_id, owner_id, None)
+
+    def owner_changed(
+        self,
+        session: Session,
+        entries: Iterable[ListEntry],
+        *,
+        old_owner: uuid.UUID,
+        new_owner: uuid.UUID,
+        actor_id: uuid.UUID,
+    ) -> None:
+        """Queue, per entry, its move from the old owner's counts to the new owner's."""
+        self._each(session, entries, actor_id, old_owner, new_owner)
+
+    def _each(
+        self,
+        session: Session,
+        entries: Iterable[ListEntry],
+        actor_id: uuid.UUID,
+        owner_id: uuid.UUID,
+        new_owner: uuid.UUID | None,
+    ) -> None:
+        rows = []
+        for e in entries:
+            state = entry_state(e.status, e.rating)
+            rows.append(
+                media_entry_changed(
+                    source=self.source,
+                    list_id=e.list_id,
+                    media_id=e.media_id,
+                    actor_id=actor_id,
+                    before=state,
+                    after=None if new_owner is None else state,
+                    before_user_id=owner_id,
+                    after_user_id=new_owner,
+                )
+            )
+        add_events(session, self._outbox, rows)
+
+
+def user_deleted(*, user_id: uuid.UUID) -> OutboxRow:
+    """An account is gone: every service forgets what it holds of this user."""
+    payload = new_event(USER_DELETED_TYPE, userId=str(user_id))
+    return {"topic": USER_DELETED, "key": str(user_id), "payload": payload}
+
+
+def deleted_user_ids(events: Iterable[Event]) -> tuple[list[uuid.UUID], list[tuple[Event, str]]]:
+    """The user ids of `user.deleted` events, and the events refused for lacking a valid one."""
+    user_ids: list[uuid.UUID] = []
+    refused: list[tuple[Event, str]] = []
+    for event in events:
+        try:
+            user_ids.append(uuid.UUID(str(event.body["userId"])))
+        except (KeyError, ValueError):
+            refused.append((event, "user.deleted without a valid userId"))
+    return user_ids, refused

@@ -1,0 +1,136 @@
+"""The list services' internal count reads, which the statistics service pages through.
+
+Both list services answer `GET /internal/media-counts` and `GET /internal/person-counts`
+(`?after=<mediaId>&limit=`, pages in media id order) for the `mediastatistics` caller
+only. The queries are the same over each service's own tables, so the service hands
+its entry model and the list columns that say whom an entry counts for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint
+from flask_sqlalchemy import SQLAlchemy
+from marshmallow import EXCLUDE, Schema, fields, validate
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import InstrumentedAttribute
+from webargs.flaskparser import use_args
+
+from .contract import MAX_MEDIA_ID, STATUS_FIELDS, STATUSES
+from .identity import service_credential_required
+
+MAX_COUNTS_PAGE = 5000
+
+
+class CountsArgs(Schema):
+    """`?after=&limit=` of both count reads."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_MEDIA_ID))
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_COUNTS_PAGE))
+
+
+@dataclass(frozen=True)
+class EntryCounts:
+    """Where one list service keeps its entries and whom each counts for."""
+
+    db: SQLAlchemy
+    entry: Any  # the entry model: media_id, list_id, status, rating, updated_at
+    list_id: InstrumentedAttribute[Any]  # the list table's primary key
+    owner_id: InstrumentedAttribute[Any]  # the person a list's entries count for
+
+    def media_counts(self, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """Entries per media and status with rating count and sum, one GROUP BY per page.
+
+        `nextAfter` is null once a page comes back short.
+        """
+        entry = self.entry
+        rows = self.db.session.execute(
+            select(
+                entry.media_id,
+                *(func.count().filter(entry.status == s) for s in STATUSES),
+                func.count(entry.rating),
+                func.coalesce(func.sum(entry.rating), 0),
+            )
+            .where(entry.media_id > after)
+            .group_by(entry.media_id)
+            .order_by(entry.media_id)
+            .limit(limit)
+        ).all()
+        names = ("mediaId", *STATUS_FIELDS)
+        items = [
+            {
+                **dict(zip(names, row[:6], strict=True)),
+                "ratingCount": row[6],
+                "ratingSum": int(row[7]),
+            }
+            for row in rows
+        ]
+        return items, items[-1]["mediaId"] if len(items) == limit else None
+
+    def person_counts(self, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """Per media after `after` (at most `limit`), per person: entries per status, ratings.
+
+        An entry counts for its list's current owner. `ratings` holds `[rating,
+        updatedAtEpoch]` for each entry carrying one, newest first: the statistics
+        service counts people and rebuilds its counts from these.
+        """
+        entry, session = self.entry, self.db.session
+        media_ids = list(
+            session.scalars(
+                select(entry.media_id)
+                .where(entry.media_id > after)
+                .distinct()
+                .order_by(entry.media_id)
+                .limit(limit + 1)
+            )
+        )
+        page = media_ids[:limit]
+        rated = func.json_build_array(entry.rating, func.extract("epoch", entry.updated_at))
+        rows = session.execute(
+            select(
+                entry.media_id,
+                self.owner_id,
+                *(func.count().filter(entry.status == s) for s in STATUSES),
+                func.array_agg(aggregate_order_by(rated, entry.updated_at.desc())).filter(
+                    entry.rating.is_not(None)
+                ),
+            )
+            .join_from(entry, self.list_id.class_, self.list_id == entry.list_id)
+            .where(entry.media_id.in_(page))
+            .group_by(entry.media_id, self.owner_id)
+            .order_by(entry.media_id, self.owner_id)
+        ).all()
+        items: dict[int, dict[str, Any]] = {m: {"mediaId": m, "people": []} for m in page}
+        for row in rows:
+            counts = dict(zip(STATUS_FIELDS, row[2:7], strict=True))
+            ratings = [[r, float(t)] for r, t in (row[7] or [])]
+            items[row[0]]["people"].append({"userId": str(row[1]), **counts, "ratings": ratings})
+        return list(items.values()), page[-1] if len(media_ids) > limit else None
+
+    def blueprint(self) -> Blueprint:
+        """`/internal/media-counts` and `/internal/person-counts` over these entries."""
+        internal = Blueprint("internal", __name__, url_prefix="/internal")
+
+        @internal.get("/media-counts")
+        @service_credential_required("mediastatistics")
+        @use_args(CountsArgs(), location="query")
+        def media_counts(args: dict[str, int]) -> dict[str, Any]:
+            """Per-media counters for the statistics service's catch-up, in media id order."""
+            items, next_after = self.media_counts(after=args["after"], limit=args["limit"])
+            return {"items": items, "nextAfter": next_after}
+
+        @internal.get("/person-counts")
+        @service_credential_required("mediastatistics")
+        @use_args(CountsArgs(), location="query")
+        def person_counts(args: dict[str, int]) -> dict[str, Any]:
+            """Per media, per owner: entries per status and ratings (statistics count people)."""
+            items, next_after = self.person_counts(after=args["after"], limit=args["limit"])
+            return {"items": items, "nextAfter": next_after}
+
+        return internal
