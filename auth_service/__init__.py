@@ -31,8 +31,8 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         uses_broker=False,
         # one forward-auth call per gateway request: no access line, no request metrics
         quiet_paths=("/verify",),
+        own_settings=install_auth_settings,
     )
-    install_auth_settings(app)
     finish_service_app(app, db)
     api.register_blueprint(blp)
     app.register_blueprint(gateway)

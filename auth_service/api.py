@@ -7,7 +7,7 @@ import uuid
 from flask import current_app, request
 from flask_smorest import Blueprint as ApiBlueprint
 
-from servicekit.identity import login_required, require_identity
+from servicekit.identity import BEARER, caller_id, login_required, require_identity
 
 from . import services, sessions
 from .config import auth_settings
@@ -71,16 +71,16 @@ def signin(body: dict):
 @blp.route("/me", methods=["GET"])
 @login_required
 @blp.response(200, MeOut)
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=BEARER)
 def me():
     """The caller's account."""
-    return services.get_account(user_id=require_identity().user_id)
+    return services.get_account(user_id=caller_id())
 
 
 @blp.route("/users/<uuid:user_id>", methods=["DELETE"])
 @login_required
 @blp.response(204)
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=BEARER)
 def delete_user(user_id: uuid.UUID):
     """Delete an account (its owner or an admin); every service then forgets the user."""
     services.delete_account(caller=require_identity(), user_id=user_id)
@@ -102,7 +102,7 @@ def refresh(body: dict):
 @blp.route("/signout", methods=["POST"])
 @login_required
 @blp.response(204)
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=BEARER)
 def signout():
     """End every session of the caller's account: all its access and refresh tokens."""
     services.sign_out(caller=require_identity())
@@ -112,7 +112,7 @@ def signout():
 @login_required
 @blp.arguments(PasswordChangeIn)
 @blp.response(200, TokenOut)
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=BEARER)
 def change_password(body: dict):
     """Change the password; every existing token stops working, fresh ones come back."""
     account = services.change_password(

@@ -4,6 +4,7 @@ are believed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import Flask
@@ -28,10 +29,10 @@ class AuthSettings:
     trusted_proxies: TrustedProxies
 
 
-def install_auth_settings(app: Flask) -> AuthSettings:
+def install_auth_settings(app: Flask, environ: Mapping[str, str]) -> AuthSettings:
     """Load the auth service's keys; refuse a public assertion key that does not match."""
     settings = settings_of(app)
-    environ, env = settings.extra, settings.env
+    env = settings.env
     token_key = private_key_setting(environ, "WLT_TOKEN_SIGNING_KEY", env)
     assertion_key = private_key_setting(environ, "WLT_ASSERTION_SIGNING_KEY", env)
     if environ.get("WLT_ASSERTION_PUBLIC_KEY") and settings.assertion_public_key != keys.public_of(
@@ -56,4 +57,5 @@ def install_auth_settings(app: Flask) -> AuthSettings:
 
 def auth_settings(app: Flask) -> AuthSettings:
     """The app's auth settings."""
-    return app.extensions["auth_settings"]
+    auth: AuthSettings = app.extensions["auth_settings"]
+    return auth

@@ -7,10 +7,11 @@ import uuid
 from flask import make_response
 from flask_smorest import Blueprint as ApiBlueprint
 
-from servicekit.identity import login_required, require_identity
+from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.schemas import PageArgs
+from servicekit.user_names import display_names
 
-from . import services, users
+from . import services
 from .schemas import (
     FriendPage,
     FriendRequestCreate,
@@ -20,16 +21,15 @@ from .schemas import (
 )
 
 blp = ApiBlueprint("friends", __name__, url_prefix="/friends", description="Friends")
-_AUTH = [{"bearerAuth": []}]
 
 
 def _with_names(items: list) -> bool:
     """Fill `display_name` from one batch lookup; True when the user service failed."""
-    names = users.display_names(item.user_id for item in items)
-    if names is None:
+    names = display_names(item.user_id for item in items)
+    if names.degraded:
         return True
     for item in items:
-        item.display_name = names.get(item.user_id)
+        item.display_name = names.by_id.get(item.user_id)
     return False
 
 
@@ -37,22 +37,20 @@ def _with_names(items: list) -> bool:
 @login_required
 @blp.arguments(PageArgs, location="query", as_kwargs=True)
 @blp.response(200, FriendPage)
-@blp.doc(security=_AUTH)
+@blp.doc(security=BEARER)
 def list_friends(limit: int, cursor: str | None):
     """The caller's friends with display names, oldest friendship first."""
-    items, next_cursor = services.list_friends(
-        user_id=require_identity().user_id, limit=limit, cursor=cursor
-    )
+    items, next_cursor = services.list_friends(user_id=caller_id(), limit=limit, cursor=cursor)
     return {"items": items, "nextCursor": next_cursor, "degraded": _with_names(items)}
 
 
 @blp.route("/requests", methods=["GET"])
 @login_required
 @blp.response(200, PendingRequests)
-@blp.doc(security=_AUTH)
+@blp.doc(security=BEARER)
 def list_requests():
     """Pending requests to and from the caller, newest first."""
-    incoming, outgoing = services.list_requests(user_id=require_identity().user_id)
+    incoming, outgoing = services.list_requests(user_id=caller_id())
     degraded = _with_names(incoming + outgoing)
     return {"incoming": incoming, "outgoing": outgoing, "degraded": degraded}
 
@@ -62,10 +60,10 @@ def list_requests():
 @blp.arguments(FriendRequestCreate)
 @blp.response(201, RequestCreated)
 @blp.alt_response(200, schema=FriendshipOut, description="They had asked you: now friends")
-@blp.doc(security=_AUTH)
+@blp.doc(security=BEARER)
 def send_request(body: dict):
     """Ask someone to be friends; accepts instead when they had already asked the caller."""
-    result = services.send_request(caller=require_identity().user_id, user_id=body["userId"])
+    result = services.send_request(caller=caller_id(), user_id=body["userId"])
     if isinstance(result, services.Friend):
         return make_response(FriendshipOut().dump(result), 200)
     return result
@@ -74,34 +72,34 @@ def send_request(body: dict):
 @blp.route("/requests/<uuid:request_id>/accept", methods=["POST"])
 @login_required
 @blp.response(200, FriendshipOut)
-@blp.doc(security=_AUTH)
+@blp.doc(security=BEARER)
 def accept_request(request_id: uuid.UUID):
     """Accept a request addressed to the caller."""
-    return services.accept_request(caller=require_identity().user_id, request_id=request_id)
+    return services.accept_request(caller=caller_id(), request_id=request_id)
 
 
 @blp.route("/requests/<uuid:request_id>/decline", methods=["POST"])
 @login_required
 @blp.response(204)
-@blp.doc(security=_AUTH)
+@blp.doc(security=BEARER)
 def decline_request(request_id: uuid.UUID):
     """Decline a request addressed to the caller."""
-    services.decline_request(caller=require_identity().user_id, request_id=request_id)
+    services.decline_request(caller=caller_id(), request_id=request_id)
 
 
 @blp.route("/requests/<uuid:request_id>", methods=["DELETE"])
 @login_required
 @blp.response(204)
-@blp.doc(security=_AUTH)
+@blp.doc(security=BEARER)
 def withdraw_request(request_id: uuid.UUID):
     """Withdraw a request the caller sent."""
-    services.withdraw_request(caller=require_identity().user_id, request_id=request_id)
+    services.withdraw_request(caller=caller_id(), request_id=request_id)
 
 
 @blp.route("/<uuid:user_id>", methods=["DELETE"])
 @login_required
 @blp.response(204)
-@blp.doc(security=_AUTH)
+@blp.doc(security=BEARER)
 def unfriend(user_id: uuid.UUID):
     """End a friendship, from either side."""
-    services.unfriend(caller=require_identity().user_id, user_id=user_id)
+    services.unfriend(caller=caller_id(), user_id=user_id)

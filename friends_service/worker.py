@@ -7,7 +7,7 @@ import threading
 from flask import Flask
 
 from servicekit.contract import USER_DELETED
-from servicekit.worker import run_worker
+from servicekit.worker import consumer, run_worker
 
 from . import create_app
 from .events import on_user_deleted
@@ -18,16 +18,14 @@ GROUP_ID = "friends-service"
 
 def run(app: Flask, *, stop: threading.Event | None = None, group_id: str = GROUP_ID) -> None:
     """Consume `user-deleted` until stopped; no outbox, as this service publishes nothing."""
-    run_worker(
-        app,
+    part = consumer(
         db,
-        outbox=None,
-        handlers={USER_DELETED: on_user_deleted},
+        {USER_DELETED: on_user_deleted},
         processed=processed_events,
         dead_letters=dead_letters,
         group_id=group_id,
-        stop=stop,
     )
+    run_worker(app, part, stop=stop)
 
 
 def main() -> None:

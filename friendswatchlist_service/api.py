@@ -8,9 +8,10 @@ from typing import Any
 from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
-from servicekit.identity import login_required, require_identity
+from servicekit.identity import BEARER, caller_id, login_required
+from servicekit.user_names import Names, display_names
 
-from . import entries, people, services
+from . import entries, services
 from .models import Entry, SharedList, db
 from .schemas import (
     EntryCreate,
@@ -28,16 +29,15 @@ blp = ApiBlueprint(
     "friendswatchlists", __name__, url_prefix="/friendswatchlists", description="Shared lists"
 )
 internal = EntryCounts(db, Entry, SharedList.id, SharedList.owner_id).blueprint()
-BEARER = [{"bearerAuth": []}]
 
 
-def _degraded(body: dict[str, Any], names: people.Names) -> dict[str, Any]:
+def _degraded(body: dict[str, Any], names: Names) -> dict[str, Any]:
     if names.degraded:
         body["degraded"] = True
     return body
 
 
-def _summary(shared: SharedList, names: people.Names) -> dict[str, Any]:
+def _summary(shared: SharedList, names: Names) -> dict[str, Any]:
     return {
         "listId": shared.id,
         "name": shared.name,
@@ -48,10 +48,10 @@ def _summary(shared: SharedList, names: people.Names) -> dict[str, Any]:
     }
 
 
-def _detail(shared: SharedList, names: people.Names | None = None) -> dict[str, Any]:
+def _detail(shared: SharedList, names: Names | None = None) -> dict[str, Any]:
     """A list as one response: one batch call for the names unless they are known."""
     if names is None:
-        names = people.lookup([shared.owner_id, shared.member_id, shared.invitee_id])
+        names = display_names([shared.owner_id, shared.member_id, shared.invitee_id])
     body = _summary(shared, names)
     body.update(
         invitee=names.person(shared.invitee_id),
@@ -68,9 +68,9 @@ def _detail(shared: SharedList, names: people.Names | None = None) -> dict[str, 
 @blp.doc(security=BEARER)
 def overview(limit: int, cursor: str | None):
     """Lists I own or am a member of, and how many invites wait for me."""
-    me = require_identity().user_id
+    me = caller_id()
     rows, next_cursor, waiting = services.overview(user_id=me, limit=limit, cursor=cursor)
-    names = people.lookup([u for s in rows for u in (s.owner_id, s.member_id)])
+    names = display_names([u for s in rows for u in (s.owner_id, s.member_id)])
     body = {
         "items": [_summary(s, names) for s in rows],
         "nextCursor": next_cursor,
@@ -87,7 +87,7 @@ def overview(limit: int, cursor: str | None):
 def create_list(body: dict):
     """Create a pending list and invite a friend to it."""
     shared, names = services.create_list(
-        owner_id=require_identity().user_id, friend_id=body["friendId"], name=body["name"]
+        owner_id=caller_id(), friend_id=body["friendId"], name=body["name"]
     )
     return _detail(shared, names)
 
@@ -99,10 +99,8 @@ def create_list(body: dict):
 @blp.doc(security=BEARER)
 def list_invites(limit: int, cursor: str | None):
     """Invites waiting for me, newest first."""
-    rows, next_cursor = services.invites(
-        user_id=require_identity().user_id, limit=limit, cursor=cursor
-    )
-    names = people.lookup([s.owner_id for s in rows])
+    rows, next_cursor = services.invites(user_id=caller_id(), limit=limit, cursor=cursor)
+    names = display_names([s.owner_id for s in rows])
     items = [
         {"listId": s.id, "name": s.name, "owner": names.person(s.owner_id), "sentAt": s.sent_at}
         for s in rows
@@ -116,7 +114,7 @@ def list_invites(limit: int, cursor: str | None):
 @blp.doc(security=BEARER)
 def accept_invite(list_id: uuid.UUID):
     """Join a list I am invited to."""
-    return _detail(services.accept(list_id=list_id, user_id=require_identity().user_id))
+    return _detail(services.accept(list_id=list_id, user_id=caller_id()))
 
 
 @blp.route("/<uuid:list_id>/decline", methods=["POST"])
@@ -125,7 +123,7 @@ def accept_invite(list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 def decline_invite(list_id: uuid.UUID):
     """Refuse an invite; the pending list is deleted."""
-    services.decline(list_id=list_id, user_id=require_identity().user_id)
+    services.decline(list_id=list_id, user_id=caller_id())
 
 
 @blp.route("/<uuid:list_id>/leave", methods=["POST"])
@@ -134,7 +132,7 @@ def decline_invite(list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 def leave_list(list_id: uuid.UUID):
     """Leave a list I own or am a member of."""
-    services.leave(list_id=list_id, user_id=require_identity().user_id)
+    services.leave(list_id=list_id, user_id=caller_id())
 
 
 @blp.route("/<uuid:list_id>", methods=["GET"])
@@ -143,7 +141,7 @@ def leave_list(list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 def get_list(list_id: uuid.UUID):
     """One list with its media."""
-    return _detail(services.visible(list_id=list_id, user_id=require_identity().user_id))
+    return _detail(services.visible(list_id=list_id, user_id=caller_id()))
 
 
 @blp.route("/<uuid:list_id>", methods=["PATCH"])
@@ -153,7 +151,7 @@ def get_list(list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 def rename_list(body: dict, list_id: uuid.UUID):
     """Rename a list (owner or member)."""
-    me = require_identity().user_id
+    me = caller_id()
     return _detail(services.rename(list_id=list_id, user_id=me, name=body["name"]))
 
 
@@ -163,7 +161,7 @@ def rename_list(body: dict, list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 def delete_list(list_id: uuid.UUID):
     """Delete a list (owner only; the member gets 403)."""
-    services.delete_list(list_id=list_id, user_id=require_identity().user_id)
+    services.delete_list(list_id=list_id, user_id=caller_id())
 
 
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
@@ -175,7 +173,7 @@ def add_media(body: dict, list_id: uuid.UUID):
     """Add a media to the list."""
     return entries.add_entry(
         list_id=list_id,
-        user_id=require_identity().user_id,
+        user_id=caller_id(),
         media_id=body["mediaId"],
         status=body["status"],
         progress=body.get("progress"),
@@ -190,7 +188,7 @@ def add_media(body: dict, list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 def update_media(body: dict, list_id: uuid.UUID, media_id: int):
     """Change an entry's status, progress or rating."""
-    me = require_identity().user_id
+    me = caller_id()
     return entries.update_entry(list_id=list_id, user_id=me, media_id=media_id, changes=body)
 
 
@@ -200,4 +198,4 @@ def update_media(body: dict, list_id: uuid.UUID, media_id: int):
 @blp.doc(security=BEARER)
 def remove_media(list_id: uuid.UUID, media_id: int):
     """Take a media off the list."""
-    entries.remove_entry(list_id=list_id, user_id=require_identity().user_id, media_id=media_id)
+    entries.remove_entry(list_id=list_id, user_id=caller_id(), media_id=media_id)

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from servicekit.errors import Conflict, Forbidden, NotFound, invalid
 from servicekit.schemas import decode_cursor, encode_cursor
+from servicekit.user_names import Names, display_names
 
-from . import friends, people
+from . import friends
 from .events import entry_events
 from .models import ACTIVE, PENDING, Entry, SharedList, db
 
@@ -102,7 +103,7 @@ def entries_of(list_id: uuid.UUID) -> list[Entry]:
 
 def create_list(
     *, owner_id: uuid.UUID, friend_id: uuid.UUID, name: str
-) -> tuple[SharedList, people.Names]:
+) -> tuple[SharedList, Names]:
     """A pending list with an invite to `friend_id`.
 
     422 for oneself, 404 for an unknown user, 403 for someone who is not an accepted
@@ -112,7 +113,7 @@ def create_list(
     if friend_id == owner_id:
         raise invalid("friendId", "You cannot invite yourself.")
     # One call both proves the friend exists and names both people for the answer.
-    names = people.lookup_strict([owner_id, friend_id])
+    names = display_names([owner_id, friend_id], strict=True)
     if friend_id not in names.by_id:
         raise NotFound("No user with this id.")
     if not friends.are_friends(owner_id, friend_id):

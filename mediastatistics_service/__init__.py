@@ -10,6 +10,7 @@ from servicekit.app import create_service_app, finish_service_app
 from servicekit.health import add_ready_check
 
 from .api import blp, internal
+from .config import install_stats_settings
 from .models import db
 from .progress import consumer_check, install_lag_metrics
 
@@ -26,6 +27,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         title="Media statistics service",
         config=config,
         uses_broker=True,
+        own_settings=install_stats_settings,
     )
     finish_service_app(app, db)
     api.register_blueprint(blp)

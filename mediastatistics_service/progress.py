@@ -148,8 +148,3 @@ class _LagCollector:
 def install_lag_metrics(app: Flask) -> None:
     """Report lag and dead letters from the database on this app's /metrics."""
     app.extensions["wlt_metrics_registry"].register(_LagCollector(app))
-
-
-def consumer_group(extra: dict[str, str]) -> str:
-    """The consumer group of this service's worker (`WLT_STATS_GROUP_ID` overrides it)."""
-    return extra.get("WLT_STATS_GROUP_ID") or "mediastatistics-service"

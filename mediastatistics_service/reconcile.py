@@ -50,9 +50,9 @@ from servicekit.config import Settings
 from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.errors import ServiceUnavailable
 
+from .config import stats_settings
 from .models import db
 from .people import Media, expected_state, stored_state, write_state
-from .progress import consumer_group
 from .sources import source_people
 from .tally import STATS_LOCK_ID
 
@@ -119,7 +119,7 @@ def find_differences() -> tuple[int, dict[int, Media]]:
     return compared, differing
 
 
-def wait_for_consumer(settings: Settings, timeout_s: float) -> None:
+def wait_for_consumer(settings: Settings, group_id: str, timeout_s: float) -> None:
     """Return once the consumer group has committed up to the current high watermarks."""
     if not settings.kafka_bootstrap:
         return
@@ -127,7 +127,7 @@ def wait_for_consumer(settings: Settings, timeout_s: float) -> None:
     consumer = Consumer(
         {
             "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": consumer_group(settings.extra),
+            "group.id": group_id,
             "enable.auto.commit": False,
         }
     )
@@ -159,17 +159,15 @@ def wait_for_consumer(settings: Settings, timeout_s: float) -> None:
 
 def reconcile() -> Outcome:
     """Compare twice around a settle period and rewrite the media that stay different."""
-    settings = settings_of(current_app)
-    settle_s = float(settings.extra.get("WLT_RECONCILE_SETTLE_S", "5"))
-    catch_up_s = float(settings.extra.get("WLT_RECONCILE_CATCHUP_TIMEOUT_S", "30"))
+    own = stats_settings(current_app)
     with db.engine.connect() as conn:
         mark = conn.execute(select(func.clock_timestamp())).scalar_one()
     compared, first = find_differences()
     if not first:
         return Outcome(compared, 0, 0)
-    time.sleep(settle_s)
+    time.sleep(own.reconcile_settle_s)
     second = {m: p for m, p in source_people() if m in first}
-    wait_for_consumer(settings, catch_up_s)
+    wait_for_consumer(settings_of(current_app), own.group_id, own.reconcile_catchup_timeout_s)
     fixed = unsettled = 0
     ids = sorted(first)
     with db.engine.begin() as conn:

@@ -1,11 +1,8 @@
 """The media statistics worker: `python -m mediastatistics_service.worker`.
 
 It consumes `media-entry-changed` with the kit's exactly-once loop; it has no outbox.
-`build_consumer` gives `servicekit.worker.run_worker` the service's own loop: the kit's,
-with lag recording and larger batches for catch-up.
-Optional settings: `WLT_STATS_GROUP_ID` (consumer group), `WLT_CONSUMER_INSTANCE_ID`
-(static membership: a restarted worker takes its partitions back at once) and
-`WLT_CONSUMER_SESSION_TIMEOUT_MS`.
+`build_consumer` makes the service's own loop: the kit's, with lag recording and larger
+batches for catch-up, tuned by the settings of `config.StatsSettings`.
 """
 
 from __future__ import annotations
@@ -15,12 +12,13 @@ from confluent_kafka import Consumer
 from servicekit.app import settings_of
 from servicekit.consumer import consumer_config
 from servicekit.contract import MEDIA_ENTRY_CHANGED
-from servicekit.worker import run_worker
+from servicekit.worker import Part, run_worker
 
 from . import create_app
+from .config import stats_settings
 from .events import on_media_entry_changed
 from .models import db, dead_letters, processed_events
-from .progress import ProgressRecordingConsumer, consumer_group
+from .progress import ProgressRecordingConsumer
 
 BATCH_SIZE = 5000
 POLL_TIMEOUT_S = 0.05
@@ -28,15 +26,12 @@ POLL_TIMEOUT_S = 0.05
 
 def build_consumer(app, **overrides) -> ProgressRecordingConsumer:
     """The service's consumer loop, subscribed and ready to poll."""
-    settings = settings_of(app)
-    extra = settings.extra
-    if extra.get("WLT_CONSUMER_INSTANCE_ID"):
-        overrides.setdefault("group.instance.id", extra["WLT_CONSUMER_INSTANCE_ID"])
-    if extra.get("WLT_CONSUMER_SESSION_TIMEOUT_MS"):
-        overrides.setdefault("session.timeout.ms", int(extra["WLT_CONSUMER_SESSION_TIMEOUT_MS"]))
-    consumer = Consumer(
-        consumer_config(settings.kafka_bootstrap, consumer_group(extra), **overrides)
-    )
+    settings, own = settings_of(app), stats_settings(app)
+    if own.consumer_instance_id:
+        overrides.setdefault("group.instance.id", own.consumer_instance_id)
+    if own.consumer_session_timeout_ms:
+        overrides.setdefault("session.timeout.ms", own.consumer_session_timeout_ms)
+    consumer = Consumer(consumer_config(settings.kafka_bootstrap, own.group_id, **overrides))
     with app.app_context():
         engine = db.engine
     return ProgressRecordingConsumer(
@@ -53,7 +48,7 @@ def build_consumer(app, **overrides) -> ProgressRecordingConsumer:
 
 def main() -> None:
     """Consume until SIGTERM or SIGINT."""
-    run_worker(create_app(), db, consumer_factory=build_consumer)
+    run_worker(create_app(), Part("consumer", build_consumer))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import http
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from flask import Flask
 from flask_smorest import Api
@@ -65,11 +65,14 @@ def create_service_app(
     config: Mapping[str, str] | None = None,
     uses_broker: bool = False,
     quiet_paths: tuple[str, ...] = (),
+    own_settings: Callable[[Flask, Mapping[str, str]], object] | None = None,
 ) -> tuple[Flask, Api]:
     """A Flask app with settings, problem errors, logging, health, metrics and OpenAPI.
 
     `config` overrides environment variables (tests pass a database URL this way).
     `quiet_paths` are hot internal paths left out of the access log and request metrics.
+    `own_settings` loads the settings only this service reads (its typed settings class)
+    from the same environment onto the app, so they fail as early as the shared ones.
     The caller registers its own models (`db.init_app`) and blueprints on the result.
     """
     environ = {**os.environ, **(config or {})}
@@ -94,6 +97,8 @@ def create_service_app(
             },
         },
     )
+    if own_settings is not None:
+        own_settings(app, environ)
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
     configure_database(app, settings)
@@ -149,4 +154,5 @@ def _safe_session_teardown(app: Flask, db) -> None:
 
 def settings_of(app: Flask) -> Settings:
     """The settings an app was built with."""
-    return app.config["WLT_SETTINGS"]
+    settings: Settings = app.config["WLT_SETTINGS"]
+    return settings

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import keys
@@ -42,7 +43,6 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     http_timeout_s: float = 1.0
     service_urls: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
@@ -54,7 +54,52 @@ class Settings:
         return f"{self.topic_prefix}{name}"
 
 
-def _service_urls(environ: dict[str, str]) -> dict[str, str]:
+@dataclass(frozen=True)
+class DiscoverySettings:
+    """How this process finds other services, and Consul when it is the registry."""
+
+    discovery: str = "static"
+    consul_url: str = "http://127.0.0.1:8500"
+    consul_token: str = ""  # this service's own ACL token (CONSUL_HTTP_TOKEN)
+
+    @property
+    def uses_consul(self) -> bool:
+        """True when instances register in and are found through Consul."""
+        return self.discovery == "consul"
+
+
+def discovery_settings(environ: Mapping[str, str]) -> DiscoverySettings:
+    """`DISCOVERY`, `CONSUL_HTTP_ADDR` and `CONSUL_HTTP_TOKEN` (also read by gunicorn's master)."""
+    return DiscoverySettings(
+        discovery=environ.get("DISCOVERY", "static"),
+        consul_url=environ.get("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500"),
+        consul_token=environ.get("CONSUL_HTTP_TOKEN", ""),
+    )
+
+
+def int_setting(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number from `environ[name]` (unset or empty: `default`); ConfigError if malformed."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def float_setting(environ: Mapping[str, str], name: str, default: float) -> float:
+    """A number from `environ[name]` (unset or empty: `default`); ConfigError if malformed."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+
+
+def _service_urls(environ: Mapping[str, str]) -> dict[str, str]:
     return {
         key[: -len("_SERVICE_URL")].lower(): value.rstrip("/")
         for key, value in environ.items()
@@ -62,7 +107,7 @@ def _service_urls(environ: dict[str, str]) -> dict[str, str]:
     }
 
 
-def private_key_setting(environ: dict[str, str], name: str, env: str) -> str:
+def private_key_setting(environ: Mapping[str, str], name: str, env: str) -> str:
     """An Ed25519 private key from `environ[name]`; generated outside production."""
     value = environ.get(name, "").strip()
     if value:
@@ -77,7 +122,7 @@ def private_key_setting(environ: dict[str, str], name: str, env: str) -> str:
     return keys.generate()
 
 
-def _public_key_setting(environ: dict[str, str], name: str, env: str) -> str:
+def _public_key_setting(environ: Mapping[str, str], name: str, env: str) -> str:
     value = environ.get(name, "").strip()
     if value:
         try:
@@ -91,7 +136,7 @@ def _public_key_setting(environ: dict[str, str], name: str, env: str) -> str:
     return keys.public_of(keys.generate())
 
 
-def _public_key_table(environ: dict[str, str], name: str, env: str) -> dict[str, str]:
+def _public_key_table(environ: Mapping[str, str], name: str, env: str) -> dict[str, str]:
     try:
         table = keys.parse_key_table(environ.get(name, ""))
     except keys.InvalidKey as exc:
@@ -101,7 +146,7 @@ def _public_key_table(environ: dict[str, str], name: str, env: str) -> dict[str,
     return table
 
 
-def load_settings(service_name: str, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(service_name: str, environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check the settings of one service; fail fast on anything unsafe."""
     environ = dict(os.environ if environ is None else environ)
     env = environ.get("WLT_ENV", "development")
@@ -112,6 +157,7 @@ def load_settings(service_name: str, environ: dict[str, str] | None = None) -> S
         raise ConfigError("DATABASE_URL must name this service's PostgreSQL database")
     if env == "production" and ("localhost" in database_url or "127.0.0.1" in database_url):
         log.warning("production database on a loopback address: %s", database_url)
+    found = discovery_settings(environ)
     return Settings(
         service_name=service_name,
         env=env,
@@ -121,11 +167,10 @@ def load_settings(service_name: str, environ: dict[str, str] | None = None) -> S
         service_public_keys=_public_key_table(environ, "WLT_SERVICE_PUBLIC_KEYS", env),
         kafka_bootstrap=environ.get("KAFKA_BOOTSTRAP_SERVERS", ""),
         topic_prefix=environ.get("KAFKA_TOPIC_PREFIX", ""),
-        discovery=environ.get("DISCOVERY", "static"),
-        consul_url=environ.get("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500"),
-        consul_token=environ.get("CONSUL_HTTP_TOKEN", ""),
-        statement_timeout_ms=int(environ.get("WLT_STATEMENT_TIMEOUT_MS", "5000")),
-        http_timeout_s=float(environ.get("WLT_HTTP_TIMEOUT_S", "1.0")),
+        discovery=found.discovery,
+        consul_url=found.consul_url,
+        consul_token=found.consul_token,
+        statement_timeout_ms=int_setting(environ, "WLT_STATEMENT_TIMEOUT_MS", 5000),
+        http_timeout_s=float_setting(environ, "WLT_HTTP_TIMEOUT_S", 1.0),
         service_urls=_service_urls(environ),
-        extra={k: v for k, v in environ.items() if k.startswith("WLT_")},
     )

@@ -3,9 +3,11 @@
 import os
 import time
 
+from servicekit.config import discovery_settings, float_setting, int_setting
+
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WLT_THREADS", "4"))
+workers = int_setting(os.environ, "WEB_CONCURRENCY", 2)
+threads = int_setting(os.environ, "WLT_THREADS", 4)
 timeout = 30
 graceful_timeout = 10
 keepalive = 30
@@ -28,13 +30,6 @@ def child_exit(server, worker):
         multiprocess.mark_process_dead(worker.pid)
 
 
-def _consul_url() -> str | None:
-    """Consul's address when this deployment discovers services through it."""
-    if os.environ.get("DISCOVERY", "static") != "consul":
-        return None
-    return os.environ.get("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500")
-
-
 def _bound_port(server) -> int:
     """The TCP port gunicorn listens on (the first listener)."""
     return int(server.LISTENERS[0].sock.getsockname()[1])
@@ -42,8 +37,8 @@ def _bound_port(server) -> int:
 
 def when_ready(server):
     """Register this instance in Consul from the master, keep it registered, drain on SIGTERM."""
-    consul_url = _consul_url()
-    if consul_url is None:
+    found = discovery_settings(os.environ)
+    if not found.uses_consul:
         return
     from servicekit.consul import ConsulPresence, instance_registration
 
@@ -57,16 +52,16 @@ def when_ready(server):
         address=os.environ.get("WLT_ADVERTISE_ADDRESS") or None,
     )
     presence = ConsulPresence(
-        consul_url,
+        found.consul_url,
         registration,
-        token=os.environ.get("CONSUL_HTTP_TOKEN") or None,
-        resync_s=float(os.environ.get("WLT_CONSUL_RESYNC_S", "3")),
+        token=found.consul_token or None,
+        resync_s=float_setting(os.environ, "WLT_CONSUL_RESYNC_S", 3.0),
     )
     presence.start()
     server.wlt_consul_presence = presence
     server.log.info("registered in Consul as %s", registration.service_id)
 
-    drain_s = float(os.environ.get("WLT_DRAIN_S", "3"))
+    drain_s = float_setting(os.environ, "WLT_DRAIN_S", 3.0)
     stop = server.handle_term
 
     def handle_term():

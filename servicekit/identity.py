@@ -28,6 +28,8 @@ USER_ROLE_HEADER = "X-User-Role"
 ASSERTION_HEADER = "X-User-Assertion"
 SERVICE_TOKEN_HEADER = "X-Service-Token"
 ROLES = ("USER", "ADMIN")
+# The OpenAPI security requirement of a route behind `login_required` (see app.py's scheme).
+BEARER = [{"bearerAuth": []}]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,6 +96,11 @@ def require_identity() -> Identity:
     if identity is None:
         raise Unauthorized("A valid access token is required.")
     return identity
+
+
+def caller_id() -> uuid.UUID:
+    """The signed-in caller's user id; 401 when there is none."""
+    return require_identity().user_id
 
 
 def login_required(view: F) -> F:

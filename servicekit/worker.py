@@ -1,7 +1,10 @@
 """A service's worker process: its outbox relay and its event consumers.
 
 Kept out of gunicorn on purpose: confluent-kafka's threads do not survive a fork,
-and a slow consumer must never take a web worker's place.
+and a slow consumer must never take a web worker's place. A worker is made of parts,
+each built once the broker is known and run in a thread of its own: `relay(...)`
+publishes the outbox, `consumer(...)` applies events with the kit's loop, and a
+service with a loop of its own gives `Part("consumer", build)`.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 from confluent_kafka import Consumer, Producer
 from flask import Flask
-from sqlalchemy import Table
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Engine, Table
 
 from .app import settings_of
 from .consumer import EventConsumer, Handler, consumer_config
@@ -22,55 +28,75 @@ from .relay import OutboxRelay, producer_config
 log = logging.getLogger(__name__)
 
 
-def run_worker(
-    app: Flask,
-    db,
-    *,
-    outbox: Table | None = None,
-    handlers: dict[str, Handler] | None = None,
-    processed: Table | None = None,
-    dead_letters: Table | None = None,
-    group_id: str | None = None,
-    consumer_factory: Callable[[Flask], EventConsumer] | None = None,
-    stop: threading.Event | None = None,
-) -> None:
-    """Run the relay and the consumers until SIGTERM/SIGINT (or `stop`).
+class Loop(Protocol):
+    """Something that runs until `stop` is set."""
 
-    `consumer_factory` builds a service's own consumer loop (a subclass, other batch
-    settings) in place of the plain one made from `handlers`.
-    """
-    settings = settings_of(app)
-    stop = stop or threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-    if not settings.kafka_bootstrap:
-        log.warning("no broker configured (KAFKA_BOOTSTRAP_SERVERS): events wait in the outbox")
-        stop.wait()
-        return
+    def run(self, stop: threading.Event) -> None:
+        """Work until `stop` is set."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One loop of a worker: its thread name and how to build it for an app."""
+
+    name: str
+    build: Callable[[Flask], Loop]
+
+
+def _engine(app: Flask, db: SQLAlchemy) -> Engine:
     with app.app_context():
-        engine = db.engine
-    threads: list[threading.Thread] = []
-    if outbox is not None:
+        return db.engine
+
+
+def relay(db: SQLAlchemy, outbox: Table) -> Part:
+    """Publish the rows of `outbox` to the broker."""
+
+    def build(app: Flask) -> Loop:
+        settings = settings_of(app)
         producer = Producer(producer_config(settings.kafka_bootstrap))
-        relay = OutboxRelay(engine, outbox, producer, topic_prefix=settings.topic_prefix)
-        threads.append(threading.Thread(target=relay.run, args=(stop,), name="relay"))
-    loop: EventConsumer | None = None
-    if consumer_factory is not None:
-        loop = consumer_factory(app)
-    elif handlers:
-        assert processed is not None and dead_letters is not None and group_id
-        consumer = Consumer(consumer_config(settings.kafka_bootstrap, group_id))
-        loop = EventConsumer(
-            engine,
-            consumer,
+        return OutboxRelay(_engine(app, db), outbox, producer, topic_prefix=settings.topic_prefix)
+
+    return Part("relay", build)
+
+
+def consumer(
+    db: SQLAlchemy,
+    handlers: dict[str, Handler],
+    *,
+    processed: Table,
+    dead_letters: Table,
+    group_id: str,
+) -> Part:
+    """Apply the events of each topic in `handlers` exactly once, as consumer group `group_id`."""
+
+    def build(app: Flask) -> Loop:
+        settings = settings_of(app)
+        kafka = Consumer(consumer_config(settings.kafka_bootstrap, group_id))
+        return EventConsumer(
+            _engine(app, db),
+            kafka,
             handlers,
             processed=processed,
             dead_letters=dead_letters,
             topic_prefix=settings.topic_prefix,
         )
-    if loop is not None:
-        threads.append(threading.Thread(target=loop.run, args=(stop,), name="consumer"))
+
+    return Part("consumer", build)
+
+
+def run_worker(app: Flask, *parts: Part, stop: threading.Event | None = None) -> None:
+    """Run the parts until SIGTERM/SIGINT (or `stop`); without a broker, just wait."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    if not settings_of(app).kafka_bootstrap:
+        log.warning("no broker configured (KAFKA_BOOTSTRAP_SERVERS): events wait in the outbox")
+        stop.wait()
+        return
+    threads = [
+        threading.Thread(target=part.build(app).run, args=(stop,), name=part.name) for part in parts
+    ]
     for thread in threads:
         thread.start()
     log.info("worker started: %s", ", ".join(t.name for t in threads) or "nothing to do")

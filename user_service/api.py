@@ -9,7 +9,12 @@ from flask_smorest import Blueprint as ApiBlueprint
 from webargs.flaskparser import use_args
 
 from servicekit.errors import Unprocessable
-from servicekit.identity import login_required, require_identity, service_credential_required
+from servicekit.identity import (
+    BEARER,
+    login_required,
+    require_identity,
+    service_credential_required,
+)
 from servicekit.schemas import comma_separated
 
 from . import services
@@ -30,7 +35,7 @@ def get_user(user_id: uuid.UUID):
 @login_required
 @blp.arguments(UserQueryArgs, location="query", as_kwargs=True)
 @blp.response(200, ProfilePage)
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=BEARER)
 def list_users(limit: int, cursor: str | None, ids: str | None = None, q: str | None = None):
     """Profiles by ids (`?ids=a,b`, at most 100) or by display-name prefix (`?q=`)."""
     if ids is not None and q is not None:
@@ -48,7 +53,7 @@ def list_users(limit: int, cursor: str | None, ids: str | None = None, q: str | 
 @login_required
 @blp.arguments(ProfileUpdate)
 @blp.response(200, ProfileOut)
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=BEARER)
 def rename_user(body: dict, user_id: uuid.UUID):
     """Change one's own display name."""
     return services.rename(

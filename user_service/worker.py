@@ -1,7 +1,7 @@
 """The user service's worker process: `python -m user_service.worker`."""
 
 from servicekit.contract import USER_DELETED
-from servicekit.worker import run_worker
+from servicekit.worker import consumer, run_worker
 
 from . import create_app
 from .events import on_user_deleted
@@ -12,11 +12,13 @@ def main() -> None:
     """Consume `user-deleted` until stopped."""
     run_worker(
         create_app(),
-        db,
-        handlers={USER_DELETED: on_user_deleted},
-        processed=processed_events,
-        dead_letters=dead_letters,
-        group_id="user-service",
+        consumer(
+            db,
+            {USER_DELETED: on_user_deleted},
+            processed=processed_events,
+            dead_letters=dead_letters,
+            group_id="user-service",
+        ),
     )
 
 

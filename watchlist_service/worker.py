@@ -1,7 +1,7 @@
 """The watchlist service's worker process: `python -m watchlist_service.worker`."""
 
 from servicekit.contract import USER_DELETED
-from servicekit.worker import run_worker
+from servicekit.worker import consumer, relay, run_worker
 
 from . import create_app
 from .consumers import on_user_deleted
@@ -12,12 +12,14 @@ def main() -> None:
     """Relay the outbox and consume `user-deleted` until stopped."""
     run_worker(
         create_app(),
-        db,
-        outbox=outbox,
-        handlers={USER_DELETED: on_user_deleted},
-        processed=processed_events,
-        dead_letters=dead_letters,
-        group_id="watchlist-service",
+        relay(db, outbox),
+        consumer(
+            db,
+            {USER_DELETED: on_user_deleted},
+            processed=processed_events,
+            dead_letters=dead_letters,
+            group_id="watchlist-service",
+        ),
     )
 
 

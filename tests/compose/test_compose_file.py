@@ -14,15 +14,14 @@ from tests.conftest import ROOT
 
 SERVICE_NAMES = [spec.name for spec in SERVICES]
 # Reads of the environment in our code: os.environ["X"], environ.get("X"), os.getenv("X"),
-# "X" in os.environ, settings.extra["X"] / .extra.get("X"), load_settings' _secret(...) and
-# the key readers' *_setting(environ, "X", ...).
+# "X" in os.environ, load_settings' _secret(...) and the typed readers' *_setting(environ,
+# "X", ...) (keys, int_setting, float_setting).
 ENV_READ_PATTERNS = [
     re.compile(r"""_secret\(\s*\w+\s*,\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""_setting\(\s*[\w.]+\s*,\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""environ(?:\.get)?\s*[\[(]\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""["']([A-Z][A-Z0-9_]*)["']\s+(?:not\s+)?in\s+(?:os\.)?environ\b"""),
-    re.compile(r"""extra(?:\.get)?\s*[\[(]\s*["']([A-Z][A-Z0-9_]*)["']"""),
 ]
 
 

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from friendswatchlist_service import people
+from servicekit.user_names import display_names
 from tests.conftest import free_port
 from tests.helpers import assert_problem, identity
 
@@ -76,7 +76,7 @@ def test_more_than_a_hundred_people_are_fetched_in_chunks(app, user_service, mak
     wanted = [uuid.uuid4() for _ in range(149)] + [known]
     before = user_service.counter.batch_lookups()
     with app.app_context():
-        names = people.lookup(wanted)
+        names = display_names(wanted)
     assert user_service.counter.batch_lookups() - before == 2
     assert names.by_id == {known: "Known"} and not names.degraded
 
