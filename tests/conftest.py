@@ -12,28 +12,13 @@ from __future__ import annotations
 import importlib
 import os
 import secrets
-import socket
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from devstack.traefik import GatewayLimits
-from tests.helpers import KEY_ENV, service_key_env
-
-# The suites send every request from 127.0.0.1, far faster than one person would: the test
-# stacks keep the deployed mechanism with roomier numbers (tests/security checks both).
-TEST_GATEWAY_LIMITS = GatewayLimits(per_second=2000, burst=4000, credentials_per_minute=600)
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from devstack.ports import free_port
+from tests.helpers import KEY_ENV, ROOT, TEST_GATEWAY_LIMITS, LiveServer, service_key_env
 
 
 @pytest.fixture(scope="session")
@@ -144,29 +129,6 @@ def make_app(create_database, service_env):
         return module.create_app(config)
 
     return make
-
-
-class LiveServer:
-    """A Flask app served over real HTTP on a free port, in a thread of the test process."""
-
-    def __init__(self, app):
-        from werkzeug.serving import make_server
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
-        import threading
-
-        # a short poll interval: stopping a server is waited for at every test's teardown
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving; the port then refuses connections."""
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture

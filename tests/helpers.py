@@ -1,15 +1,21 @@
-"""Small helpers tests import: gateway identity headers, service credentials, test keys."""
+"""Helpers tests import: identity headers, service credentials, test keys, live servers.
+
+Fixtures live in conftest.py; what a test module imports lives here.
+"""
 
 from __future__ import annotations
 
 import random
 import time
 import uuid
+from pathlib import Path
 
 import jwt
 import requests
 from requests.adapters import HTTPAdapter
 
+from devstack.ports import free_port
+from devstack.traefik import GatewayLimits
 from servicekit import keys
 from servicekit.assertions import CredentialSigner, CredentialVerifier, InvalidAssertion
 
@@ -154,3 +160,34 @@ def client_from(source: str) -> requests.Session:
 def another_loopback_address() -> str:
     """A random 127.x.y.z other than 127.0.0.1: a client no other test shares."""
     return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+
+
+# The suites send every request from 127.0.0.1, far faster than one person would: the test
+# stacks keep the deployed mechanism with roomier numbers (tests/security checks both).
+TEST_GATEWAY_LIMITS = GatewayLimits(per_second=2000, burst=4000, credentials_per_minute=600)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class LiveServer:
+    """A Flask app served over real HTTP on a free port, in a thread of the test process."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
+        import threading
+
+        # a short poll interval: stopping a server is waited for at every test's teardown
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving; the port then refuses connections."""
+        self._server.shutdown()
+        self._server.server_close()

@@ -14,9 +14,8 @@ from confluent_kafka import Consumer, Producer
 from auth_service import cli
 from auth_service.models import db, outbox
 from servicekit.relay import OutboxRelay, producer_config
-from tests.auth_service.conftest import PASSWORD, decode_token, unique_email
-from tests.conftest import ROOT
-from tests.helpers import assert_problem, identity, service_key_env
+from tests.auth_service.support import PASSWORD, decode_token, unique_email
+from tests.helpers import ROOT, assert_problem, identity, service_key_env
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from alembic.operations import Operations
 from sqlalchemy import text
 
 from auth_service.models import db
-from tests.auth_service.conftest import PASSWORD, unique_email
-from tests.conftest import ROOT
+from tests.auth_service.support import PASSWORD, unique_email
+from tests.helpers import ROOT
 
 MIGRATION = ROOT / "auth_service/migrations/versions/e2f6b8a41c07_fold_email_keys.py"
 

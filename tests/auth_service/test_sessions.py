@@ -3,7 +3,7 @@
 import pytest
 
 from auth_service import sessions
-from tests.auth_service.conftest import PASSWORD, unique_email
+from tests.auth_service.support import PASSWORD, unique_email
 from tests.helpers import assert_problem
 
 PROTECTED = ("GET", "/auth/me")

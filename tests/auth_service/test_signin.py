@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from auth_service import throttle
 from auth_service.models import SigninAttempt, db
-from tests.auth_service.conftest import PASSWORD, decode_token, random_ip, unique_email
+from tests.auth_service.support import PASSWORD, decode_token, random_ip, unique_email
 from tests.helpers import assert_problem
 
 

@@ -11,8 +11,8 @@ import requests
 from sqlalchemy import select
 
 from auth_service.models import Account, db
-from tests.auth_service.conftest import PASSWORD, unique_email
-from tests.conftest import free_port
+from devstack.ports import free_port
+from tests.auth_service.support import PASSWORD, unique_email
 from tests.helpers import assert_problem, identity
 
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from auth_service.emails import email_key
-from tests.auth_service.conftest import PASSWORD
+from tests.auth_service.support import PASSWORD
 from tests.helpers import assert_problem
 
 # Letters and digits only: dots and the @ stay ASCII, as in the address the issue reports.

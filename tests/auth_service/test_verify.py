@@ -12,7 +12,7 @@ import pytest
 
 from servicekit import keys
 from servicekit.assertions import request_binding
-from tests.auth_service.conftest import make_token
+from tests.auth_service.support import make_token
 from tests.helpers import ASSERTION_SIGNING_KEY, TOKEN_SIGNING_KEY, assert_problem
 
 PROTECTED = ("GET", "/watchlists")

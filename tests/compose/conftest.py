@@ -5,16 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import ROOT
-
-ONE_SHOT = "no"  # restart policy that marks a run-to-completion container
-
-
-def load(relative: str) -> dict[str, Any]:
-    """A YAML file of the repository, merge keys resolved."""
-    return yaml.safe_load((ROOT / relative).read_text())
+from tests.compose.support import load
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ import pytest
 
 from devstack.services import SERVICES
 from servicekit import contract
-from tests.compose.conftest import ONE_SHOT
-from tests.conftest import ROOT
+from tests.compose.support import ONE_SHOT
+from tests.helpers import ROOT
 
 SERVICE_NAMES = [spec.name for spec in SERVICES]
 # Reads of the environment in our code: os.environ["X"], environ.get("X"), os.getenv("X"),

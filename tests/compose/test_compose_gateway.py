@@ -15,11 +15,12 @@ import urllib.request
 import pytest
 import yaml
 
+from devstack.ports import free_port
 from devstack.services import SERVICES
 from devstack.traefik import dashboard_users, dynamic_config, static_config, traefik_binary
 from servicekit.consul import traefik_tags
-from tests.compose.conftest import load
-from tests.conftest import ROOT, free_port
+from tests.compose.support import load
+from tests.helpers import ROOT
 
 ROUTED = [spec for spec in SERVICES if spec.prefix]
 

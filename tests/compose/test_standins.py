@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 from tests.compose.test_dockerfile import hadolint
-from tests.conftest import ROOT
 from tests.containers.images import APP_IMAGE, STANDIN_IMAGES, STANDINS
+from tests.helpers import ROOT
 
 BY_TAG = {standin.tag: standin for standin in STANDIN_IMAGES}
 

@@ -20,7 +20,7 @@ from servicekit.consul import (
 )
 from servicekit.discovery import make_discovery
 from servicekit.errors import ServiceUnavailable
-from tests.consul.conftest import ReadyServer
+from tests.consul.support import ReadyServer
 
 
 def wait_for(predicate, what: str, timeout: float = 20.0):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from devstack.ports import free_port
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 WORKERS = 3
 

@@ -17,8 +17,7 @@ import requests
 from devstack.ports import free_port, free_port_base
 from devstack.services import SERVICES
 from devstack.stack import LocalStack
-from tests.conftest import TEST_GATEWAY_LIMITS
-from tests.helpers import Api, sign_up
+from tests.helpers import TEST_GATEWAY_LIMITS, Api, sign_up
 
 
 @pytest.fixture(scope="package")

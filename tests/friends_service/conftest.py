@@ -10,8 +10,7 @@ import pytest
 import requests
 
 from friends_service.models import db
-from tests.conftest import LiveServer
-from tests.helpers import service_headers
+from tests.helpers import LiveServer, service_headers
 
 
 class CountingApp:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import free_port
+from devstack.ports import free_port
 from tests.helpers import assert_problem, identity
 
 from .support import befriend, insert_friendship, pair_rows, send, send_ok

@@ -15,8 +15,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from friendswatchlist_service.models import db, outbox
 from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.relay import OutboxRelay, producer_config
-from tests.conftest import LiveServer
-from tests.helpers import identity, service_headers
+from tests.helpers import LiveServer, identity, service_headers
 
 
 class CountingMiddleware:

@@ -5,8 +5,8 @@ import time
 import pytest
 import requests
 
+from devstack.ports import free_port
 from friendswatchlist_service.services import MAX_PENDING_INVITES
-from tests.conftest import free_port
 from tests.helpers import assert_problem, identity
 
 

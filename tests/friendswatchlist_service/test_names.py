@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from devstack.ports import free_port
 from servicekit.user_names import display_names
-from tests.conftest import free_port
 from tests.helpers import assert_problem, identity
 
 

@@ -10,7 +10,7 @@ import pytest
 from devstack.kafka import KafkaBroker, java_binary, libs_present
 from devstack.ports import free_port
 from devstack.stack import REPO_ROOT
-from tests.infra.conftest import assert_nothing_left
+from tests.infra.support import assert_nothing_left
 
 LIBS = REPO_ROOT / "var" / "cache" / "kafka-libs"
 

@@ -12,7 +12,7 @@ import pytest
 from devstack.ports import free_port, free_port_base
 from devstack.services import SERVICES, by_name
 from devstack.stack import LocalStack
-from tests.infra.conftest import assert_nothing_left
+from tests.infra.support import assert_nothing_left
 
 
 def _status(url: str) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from devstack.ports import free_port
 from devstack.postgres import PostgresServer
-from tests.infra.conftest import assert_nothing_left
+from tests.infra.support import assert_nothing_left
 
 
 def test_postgres_starts_answers_restarts_and_stops_cleanly(short_tmp):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from devstack.supervisor import ManagedProcess, Supervisor
-from tests.infra.conftest import assert_nothing_left
+from tests.infra.support import assert_nothing_left
 
 # a parent that spawns a child: stopping must take the child with it
 # (the marker is printed as "up" + "1" so the log's banner line, which shows argv, never matches)

@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from mediastatistics_service.models import db
 from servicekit.relay import OutboxRelay, producer_config
-from tests.conftest import ROOT
 from tests.helpers import (
+    ROOT,
     assert_problem,
     credential_caller,
     identity,

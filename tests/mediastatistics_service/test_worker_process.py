@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from mediastatistics_service.models import db
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.mediastatistics_service.support import Ledger, produce, wait_until
 
 pytestmark = pytest.mark.slow

@@ -13,8 +13,13 @@ import pytest
 import requests
 
 from devstack.traefik import GatewayLimits
-from tests.conftest import TEST_GATEWAY_LIMITS
-from tests.helpers import PASSWORD, another_loopback_address, client_from, sign_up
+from tests.helpers import (
+    PASSWORD,
+    TEST_GATEWAY_LIMITS,
+    another_loopback_address,
+    client_from,
+    sign_up,
+)
 
 SLOW_CLIENTS = 24
 

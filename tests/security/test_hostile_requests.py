@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import raw_request
+from .support import raw_request
 
 # name -> (method, path, extra headers, body, expected status)
 HOSTILE = {

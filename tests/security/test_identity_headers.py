@@ -16,7 +16,7 @@ import requests
 from servicekit import keys
 from servicekit.assertions import ASSERTION_TTL_S, request_binding
 
-from .conftest import RawAnswer, alice_view, raw_request
+from .support import RawAnswer, alice_view, raw_request
 
 
 def spoofs(victim: str) -> dict[str, list[tuple[str, str]]]:

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from .conftest import raw_request
+from .support import raw_request
 
 PREFIXES = ["", "/auth", "/users", "/watchlists", "/friends", "/friendswatchlists"]
 PREFIXES += ["/mediastatistics"]

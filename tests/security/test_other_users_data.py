@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import alice_view, assert_problem
 from .routes import fill
+from .support import alice_view, assert_problem
 
 # (method, path, body, status the contract gives an outsider)
 FOREIGN_RESOURCES = [

@@ -17,7 +17,7 @@ from devstack.services import SERVICES
 from servicekit import keys
 from servicekit.assertions import CredentialSigner
 
-from .conftest import assert_problem
+from .support import assert_problem
 
 NAMES = [spec.name for spec in SERVICES]
 

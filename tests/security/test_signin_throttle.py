@@ -23,7 +23,7 @@ import requests
 
 from tests.helpers import PASSWORD, another_loopback_address, client_from, sign_up
 
-from .conftest import assert_problem
+from .support import assert_problem
 
 MAX_PER_PAIR = 5
 ACCOUNT_FREE = 5

@@ -10,8 +10,8 @@ import requests
 
 from tests.helpers import PASSWORD, sign_up
 
-from .conftest import assert_problem
 from .routes import fill, routes_param
+from .support import assert_problem
 from .tokens import TOKEN_KINDS, authorization_headers
 
 

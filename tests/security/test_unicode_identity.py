@@ -7,7 +7,7 @@ import requests
 
 from tests.helpers import PASSWORD
 
-from .conftest import assert_problem
+from .support import assert_problem
 
 
 def signup(gateway, email, name="Uni"):

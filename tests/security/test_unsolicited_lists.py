@@ -3,7 +3,7 @@
 from friendswatchlist_service.services import MAX_PENDING_INVITES
 from tests.helpers import sign_up
 
-from .conftest import assert_problem
+from .support import assert_problem
 
 
 def test_a_stranger_or_someone_only_asked_cannot_send_a_shared_list(world):

@@ -1,6 +1,6 @@
 """Readiness: the database is required; the broker is reported but not required."""
 
-from tests.conftest import free_port
+from devstack.ports import free_port
 
 
 def test_ready_with_database_and_broker(make_app):

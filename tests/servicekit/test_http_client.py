@@ -5,10 +5,10 @@ import time
 import pytest
 from flask import Flask, jsonify, request
 
+from devstack.ports import free_port
 from servicekit.discovery import StaticDiscovery
 from servicekit.errors import ServiceUnavailable
 from servicekit.http import ServiceClient
-from tests.conftest import free_port
 
 
 @pytest.fixture

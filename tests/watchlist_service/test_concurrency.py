@@ -6,7 +6,7 @@ import requests
 
 from servicekit.contract import MEDIA_ENTRY_CHANGED
 from tests.helpers import identity
-from tests.watchlist_service.conftest import Caller, publish_all, read_topic
+from tests.watchlist_service.support import Caller, publish_all, read_topic
 
 CHANGES = [
     {"status": "watching", "rating": 3},

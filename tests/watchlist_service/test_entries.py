@@ -3,7 +3,7 @@
 import pytest
 
 from tests.helpers import assert_problem
-from tests.watchlist_service.conftest import outbox_count
+from tests.watchlist_service.support import outbox_count
 
 STATUSES = ["added", "watching", "watched", "on_hold", "dropped"]
 

@@ -8,10 +8,10 @@ from confluent_kafka import Producer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from devstack.ports import free_port
 from servicekit.consumer import Event
 from servicekit.relay import OutboxRelay, producer_config
-from tests.conftest import free_port
-from tests.watchlist_service.conftest import Caller, publish_all, read_topic
+from tests.watchlist_service.support import Caller, publish_all, read_topic
 from watchlist_service.consumers import on_user_deleted
 from watchlist_service.models import db, outbox
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.helpers import assert_problem, service_headers
-from tests.watchlist_service.conftest import Caller
+from tests.watchlist_service.support import Caller
 
 
 def counts(client, query: str) -> dict:

@@ -18,7 +18,7 @@ from servicekit.contract import MEDIA_ENTRY_CHANGED, USER_DELETED
 from servicekit.events import add_events, new_event
 from servicekit.relay import OutboxRelay, producer_config
 from servicekit.worker import consumer, relay, run_worker
-from tests.watchlist_service.conftest import Caller, read_topic
+from tests.watchlist_service.support import Caller, read_topic
 from watchlist_service import create_app
 from watchlist_service.models import WatchList, db, dead_letters, outbox, processed_events
 from watchlist_service.worker import on_user_deleted
