@@ -33,9 +33,11 @@ test-swarm: setup
 fuzz: setup
 	WLT_FUZZ_EXAMPLES=$${WLT_FUZZ_EXAMPLES:-200} $(PYTHON) -m pytest tests/fuzz -q $(PYTEST_ARGS)
 
+# mypy: strict on servicekit/, checked on the services (pyproject.toml [tool.mypy]).
 lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
 
 format:
 	$(PYTHON) -m ruff check --fix .

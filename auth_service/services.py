@@ -119,7 +119,10 @@ def sign_in(*, email: str, password: str, client: str) -> Account:
     """The account these credentials open; 401 alike for every failure, 429 when throttled."""
     attempt = throttle.reserve(email=email, client=client)
     account = db.session.scalar(select(Account).where(Account.email_key == emails.email_key(email)))
-    if not passwords.verify_password(account.password_hash if account else None, password):
+    # verified first, so a missing account costs the same time as a wrong password
+    if not passwords.verify_password(account.password_hash if account else None, password) or (
+        account is None
+    ):
         db.session.rollback()
         raise Unauthorized(BAD_CREDENTIALS)
     throttle.succeeded(attempt)

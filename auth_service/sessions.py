@@ -16,6 +16,7 @@ import logging
 import secrets
 import uuid
 from datetime import timedelta
+from typing import NoReturn
 
 from sqlalchemy import func, select, update
 
@@ -65,13 +66,13 @@ def rotate(*, token: str) -> tuple[Account, str]:
     ).first()
     if spent is None:
         _refuse(digest)
-    account = db.session.get(Account, spent.account_id)
+    account = db.session.get_one(Account, spent.account_id)
     successor = issue_refresh_token(account_id=spent.account_id, family_id=spent.family_id)
     db.session.commit()
     return account, successor
 
 
-def _refuse(digest: str) -> None:
+def _refuse(digest: str) -> NoReturn:
     """401; a reused token first revokes its family and the account's access tokens."""
     table = RefreshToken.__table__
     reused = db.session.execute(
@@ -84,7 +85,7 @@ def _refuse(digest: str) -> None:
             update(table)
             .where(table.c.family_id == reused.family_id, table.c.revoked_at.is_(None))
             .values(revoked_at=func.now())
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         if revoked:
             # first sighting of this reuse: whoever holds the family's live token is cut off
             bump_token_version(account_id=reused.account_id)

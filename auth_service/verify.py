@@ -103,7 +103,7 @@ def _caller(authorization: str) -> tuple[uuid.UUID, str] | None:
     token = bearer_token(authorization)
     if not token:
         return None
-    app = current_app._get_current_object()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         claims = auth_settings(app).tokens.decode(token)
     except InvalidToken:

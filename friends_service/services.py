@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import and_, delete, func, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -131,7 +132,8 @@ def _accept_locked(row: Friendship, caller: uuid.UUID) -> Friend:
         .returning(Friendship.accepted_at)
     ).scalar_one()
     db.session.commit()
-    return Friend(_other(row, caller), since)
+    # set just now, so never null (the column is nullable for pending requests)
+    return Friend(_other(row, caller), cast(datetime, since))
 
 
 def _decide(row: Friendship, caller: uuid.UUID) -> Friend:

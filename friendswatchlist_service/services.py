@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_
-from sqlalchemy.orm import Session
 
+from servicekit.db import AnySession
 from servicekit.errors import Conflict, Forbidden, NotFound, invalid
 from servicekit.schemas import decode_cursor, encode_cursor
 from servicekit.user_names import Names, display_names
@@ -120,10 +120,13 @@ def create_list(
         raise Forbidden("You can share a list only with an accepted friend.")
     # Serialise one owner's invites, so concurrent ones cannot all pass the count.
     db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(owner_id), 0))))
-    pending = db.session.scalar(
-        select(func.count())
-        .select_from(SharedList)
-        .where(SharedList.owner_id == owner_id, SharedList.state == PENDING)
+    pending = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(SharedList)
+            .where(SharedList.owner_id == owner_id, SharedList.state == PENDING)
+        )
+        or 0
     )
     if pending >= MAX_PENDING_INVITES:
         raise Conflict(
@@ -190,7 +193,7 @@ def delete_list(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
     db.session.commit()
 
 
-def _locked_entries(session: Session, shared: SharedList) -> list[Entry]:
+def _locked_entries(session: AnySession, shared: SharedList) -> list[Entry]:
     return list(
         session.scalars(
             select(Entry)
@@ -201,14 +204,14 @@ def _locked_entries(session: Session, shared: SharedList) -> list[Entry]:
     )
 
 
-def delete_with_events(session: Session, shared: SharedList, *, actor_id: uuid.UUID) -> None:
+def delete_with_events(session: AnySession, shared: SharedList, *, actor_id: uuid.UUID) -> None:
     """Delete a locked list and queue one `after: null` event per entry, in one transaction."""
     entries = _locked_entries(session, shared)
     entry_events.removed(session, entries, owner_id=shared.owner_id, actor_id=actor_id)
     session.execute(delete(SharedList).where(SharedList.id == shared.id))
 
 
-def remove_person(session: Session, shared: SharedList, user_id: uuid.UUID) -> None:
+def remove_person(session: AnySession, shared: SharedList, user_id: uuid.UUID) -> None:
     """Take someone off a locked list: the leave rules, also used for deleted accounts.
 
     A leaving owner hands the list to the member; a list left with nobody (an owner
@@ -230,7 +233,7 @@ def remove_person(session: Session, shared: SharedList, user_id: uuid.UUID) -> N
         shared.member_id = None
 
 
-def remove_user(session: Session, user_id: uuid.UUID) -> None:
+def remove_user(session: AnySession, user_id: uuid.UUID) -> None:
     """Take a deleted account off every list it is on or invited to."""
     lists = session.scalars(
         select(SharedList)

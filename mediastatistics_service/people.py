@@ -91,7 +91,7 @@ def expected_state(source: Media, stored: State | None) -> State:
             rating = kept.rating if kept and kept.rating in carried else ratings[0][0]
         people[person] = Person(tuple(statuses), len(ratings), rating)
     counts = [sum(p.statuses[i] > 0 for p in people.values()) for i in range(len(STATUS_COLUMNS))]
-    rated = [p.rating for p in people.values() if p.rated]
+    rated = [p.rating for p in people.values() if p.rated and p.rating is not None]
     return State((*counts, len(rated), sum(rated)), people)
 
 

@@ -58,8 +58,9 @@ class ProgressRecordingConsumer(EventConsumer):
         """
         super().process(messages)
         for msg in messages:
-            tp = (msg.topic(), msg.partition())
-            self._next[tp] = max(self._next.get(tp, 0), msg.offset() + 1)
+            # a polled message (not an error) always has its topic, partition and offset
+            tp = (msg.topic() or "", msg.partition() or 0)
+            self._next[tp] = max(self._next.get(tp, 0), (msg.offset() or 0) + 1)
 
     def poll_once(self) -> int:
         """One poll, applied and committed, then the position recorded."""
@@ -84,10 +85,10 @@ class ProgressRecordingConsumer(EventConsumer):
             rows.setdefault(topic, []).append((tp.partition, committed, high))
         with self._engine.begin() as conn:
             for topic, values in rows.items():
-                parts, committed, high = (list(column) for column in zip(*values, strict=True))
+                parts, offsets, highs = (list(column) for column in zip(*values, strict=True))
                 conn.execute(
                     _RECORD,
-                    {"topic": topic, "partitions": parts, "committed": committed, "high": high},
+                    {"topic": topic, "partitions": parts, "committed": offsets, "high": highs},
                 )
 
     def _high_watermark(self, tp: TopicPartition) -> int | None:

@@ -211,21 +211,21 @@ def _write(session: Session, state: _State) -> None:
                 },
             )
     for statement, wanted in ((_INCREMENT_RATING, True), (_CREATE_RATING, False)):
-        keys = sorted(
+        rating_keys = sorted(
             k
             for k, r in state.ratings.items()
             if (tuple(r) != start_ratings.get(k) and (k in start_ratings) == wanted)
             and (wanted or r[0] > 0)
         )
-        if keys:
-            base = {k: start_ratings.get(k, (0, None))[0] for k in keys}
+        if rating_keys:
+            base = {k: start_ratings.get(k, (0, None))[0] for k in rating_keys}
             session.execute(
                 statement,
                 {
-                    "people": [k[0] for k in keys],
-                    "media": [k[1] for k in keys],
-                    "deltas": [state.ratings[k][0] - base[k] for k in keys],
-                    "latest": [state.latest.get(k) for k in keys],
+                    "people": [k[0] for k in rating_keys],
+                    "media": [k[1] for k in rating_keys],
+                    "deltas": [state.ratings[k][0] - base[k] for k in rating_keys],
+                    "latest": [state.latest.get(k) for k in rating_keys],
                 },
             )
     ids = sorted(state.media)

@@ -6,10 +6,13 @@ import http
 import logging
 import os
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Flask
+from flask import Response as FlaskResponse
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, fields
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,14 +42,14 @@ class ProblemSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
-class ServiceApi(Api):
+class ServiceApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
     """flask-smorest's Api, documenting errors as the problem documents they are."""
 
     ERROR_SCHEMA = ProblemSchema
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
-            response: dict = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
@@ -99,7 +102,7 @@ def create_service_app(
     )
     if own_settings is not None:
         own_settings(app, environ)
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # the default provider has it
     app.url_map.strict_slashes = False
     configure_database(app, settings)
     api = ServiceApi(app)
@@ -110,7 +113,7 @@ def create_service_app(
     install_identity(app, settings)
 
     @app.after_request
-    def no_type_without_content(response):
+    def no_type_without_content(response: FlaskResponse) -> FlaskResponse:
         # `return "", 204` would otherwise be labelled text/html
         if response.status_code == 204:
             response.headers.pop("Content-Type", None)
@@ -127,7 +130,7 @@ def create_service_app(
     return app, api
 
 
-def finish_service_app(app: Flask, db) -> Flask:
+def finish_service_app(app: Flask, db: SQLAlchemy) -> Flask:
     """Bind the service's database and make readiness depend on it."""
     db.init_app(app)
     _safe_session_teardown(app, db)
@@ -135,7 +138,7 @@ def finish_service_app(app: Flask, db) -> Flask:
     return app
 
 
-def _safe_session_teardown(app: Flask, db) -> None:
+def _safe_session_teardown(app: Flask, db: SQLAlchemy) -> None:
     """Replace Flask-SQLAlchemy's teardown with one that survives a dead connection.
 
     When PostgreSQL ends a connection mid-request, the closing ROLLBACK raises after the

@@ -185,7 +185,7 @@ class CredentialVerifier:
         try:
             caller = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(caller) if isinstance(caller, str) else None
-            if key is None:
+            if key is None or not isinstance(caller, str):
                 raise InvalidAssertion("unknown caller")
             claims = jwt.decode(
                 token,

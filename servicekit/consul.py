@@ -16,6 +16,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -272,7 +273,7 @@ class ConsulDiscovery:
         token: str | None = None,
         cache_ttl_s: float = DEFAULT_CACHE_TTL_S,
         timeout_s: float = DEFAULT_TIMEOUT_S,
-        clock=time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self._client = consul_client(consul_url, timeout_s, token)
         self._ttl = cache_ttl_s

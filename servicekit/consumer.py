@@ -55,7 +55,7 @@ class Event:
     @property
     def event_id(self) -> str:
         """The producer's id for this event."""
-        return self.body["eventId"]
+        return str(self.body["eventId"])
 
 
 class PoisonEvent(Exception):
@@ -120,7 +120,7 @@ class EventConsumer:
         )
 
     def _decode(self, msg: Message) -> Event | str:
-        topic = msg.topic()[len(self._prefix) :]
+        topic = (msg.topic() or "")[len(self._prefix) :]
         try:
             body = json.loads(msg.value() or b"")
         except (ValueError, UnicodeDecodeError):
@@ -134,8 +134,10 @@ class EventConsumer:
             return "value is not an object with a string eventId"
         if not 0 < len(body["eventId"]) <= 64:
             return "eventId is empty or too long"
-        key = msg.key().decode(errors="replace") if msg.key() is not None else None
-        return Event(topic, msg.partition(), msg.offset(), key, body)
+        raw_key = msg.key()
+        key = raw_key.decode(errors="replace") if isinstance(raw_key, bytes) else raw_key
+        # a polled message (not an error) always has its partition and offset
+        return Event(topic, msg.partition() or 0, msg.offset() or 0, key, body)
 
     def process(self, messages: list[Message]) -> None:
         """Apply one poll's messages in one transaction (raises to have them retried)."""

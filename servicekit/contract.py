@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from sqlalchemy import Table
-from sqlalchemy.orm import Session
 
 from .consumer import Event
+from .db import AnySession
 from .events import add_events, new_event
 
 # Topics, as the broker names them (before a test's prefix).
@@ -101,7 +101,7 @@ class EntryEvents:
 
     def changed(
         self,
-        session: Session,
+        session: AnySession,
         *,
         list_id: uuid.UUID,
         media_id: int,
@@ -126,7 +126,7 @@ class EntryEvents:
 
     def removed(
         self,
-        session: Session,
+        session: AnySession,
         entries: Iterable[ListEntry],
         *,
         owner_id: uuid.UUID,
@@ -137,7 +137,7 @@ class EntryEvents:
 
     def owner_changed(
         self,
-        session: Session,
+        session: AnySession,
         entries: Iterable[ListEntry],
         *,
         old_owner: uuid.UUID,
@@ -149,7 +149,7 @@ class EntryEvents:
 
     def _each(
         self,
-        session: Session,
+        session: AnySession,
         entries: Iterable[ListEntry],
         actor_id: uuid.UUID,
         owner_id: uuid.UUID,

@@ -11,11 +11,15 @@ from typing import Any
 
 from flask import Flask, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, scoped_session
 
 from .config import Settings
 from .errors import problem
 
 log = logging.getLogger(__name__)
+
+# A session, or Flask-SQLAlchemy's request-scoped `db.session` that stands for one.
+AnySession = Session | scoped_session[Any]
 
 
 def normalise_url(url: str) -> str:

@@ -137,8 +137,9 @@ def _handle_http(exc: HTTPException) -> Response:
         _drain_body()
         return problem(413, "Payload too large", "The request body is over the size limit.")
     headers = {}
-    if status == 405 and exc.valid_methods:
-        headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)  # set on MethodNotAllowed only
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(allowed)
     title = exc.name or "Error"
     detail = exc.description if status != 500 else "An unexpected error occurred."
     return problem(status, title, detail or title, headers=headers)

@@ -24,7 +24,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
+
+from .db import AnySession
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -81,12 +82,14 @@ def new_event(event_type: str, **fields: Any) -> dict[str, Any]:
     return {"eventId": str(uuid.uuid4()), "type": event_type, "occurredAt": utc_now_iso(), **fields}
 
 
-def add_event(session: Session, outbox: Table, *, topic: str, key: str, payload: dict) -> None:
+def add_event(
+    session: AnySession, outbox: Table, *, topic: str, key: str, payload: dict[str, Any]
+) -> None:
     """Queue an event in the caller's transaction; it is published only if that commits."""
     session.execute(insert(outbox).values(topic=topic, key=key, payload=payload))
 
 
-def add_events(session: Session, outbox: Table, rows: list[dict[str, Any]]) -> None:
+def add_events(session: AnySession, outbox: Table, rows: list[dict[str, Any]]) -> None:
     """Queue many events (`topic`, `key`, `payload` each) in one statement."""
     if rows:
         session.execute(insert(outbox), rows)

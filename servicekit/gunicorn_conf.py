@@ -2,8 +2,13 @@
 
 import os
 import time
+from typing import TYPE_CHECKING
 
 from servicekit.config import discovery_settings, float_setting, int_setting
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 worker_class = "gthread"
 workers = int_setting(os.environ, "WEB_CONCURRENCY", 2)
@@ -22,20 +27,20 @@ limit_request_fields = 32768
 control_socket_disable = True
 
 
-def child_exit(server, worker):
+def child_exit(server: Arbiter, worker: Worker) -> None:
     """Drop a dead worker's metric files so /metrics sums only live processes."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
-def _bound_port(server) -> int:
+def _bound_port(server: Arbiter) -> int:
     """The TCP port gunicorn listens on (the first listener)."""
     return int(server.LISTENERS[0].sock.getsockname()[1])
 
 
-def when_ready(server):
+def when_ready(server: Arbiter) -> None:
     """Register this instance in Consul from the master, keep it registered, drain on SIGTERM."""
     found = discovery_settings(os.environ)
     if not found.uses_consul:
@@ -64,7 +69,7 @@ def when_ready(server):
     drain_s = float_setting(os.environ, "WLT_DRAIN_S", 3.0)
     stop = server.handle_term
 
-    def handle_term():
+    def handle_term() -> None:
         # Leave the catalog first and keep serving while the gateway notices (its Consul
         # watch, or at worst its refresh interval); only then close the listener.
         presence.leave()
@@ -75,7 +80,7 @@ def when_ready(server):
     server.handle_term = handle_term
 
 
-def on_exit(server):
+def on_exit(server: Arbiter) -> None:
     """Take this instance out of Consul on any shutdown (SIGINT and SIGQUIT too)."""
     presence = getattr(server, "wlt_consul_presence", None)
     if presence is not None:

@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask_sqlalchemy import SQLAlchemy
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import text
@@ -105,7 +106,7 @@ def metrics() -> Response:
     return Response(output, mimetype=CONTENT_TYPE_LATEST)
 
 
-def database_check(db) -> ReadyCheck:
+def database_check(db: SQLAlchemy) -> ReadyCheck:
     """Ready when `SELECT 1` answers."""
 
     def check() -> tuple[bool, Any]:
@@ -133,7 +134,8 @@ def broker_check(bootstrap: str, ttl_s: float = 5.0) -> ReadyCheck:
             except Exception as exc:  # noqa: BLE001
                 state["result"] = (False, f"unreachable: {exc.__class__.__name__}")
             state["at"] = now
-        return state["result"]
+        result: tuple[bool, Any] = state["result"]
+        return result
 
     return check
 
@@ -145,7 +147,7 @@ def install_health(app: Flask, quiet_paths: tuple[str, ...] = ()) -> None:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         from prometheus_client import multiprocess
 
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     install_request_metrics(app, registry, ("/health", "/metrics", *quiet_paths))
     app.extensions["wlt_metrics_registry"] = registry
     app.register_blueprint(bp)

@@ -130,4 +130,5 @@ class ServiceClient:
 
 def service_client() -> ServiceClient:
     """The current app's client."""
-    return current_app.extensions["wlt_service_client"]
+    client: ServiceClient = current_app.extensions["wlt_service_client"]
+    return client

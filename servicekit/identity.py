@@ -29,7 +29,7 @@ ASSERTION_HEADER = "X-User-Assertion"
 SERVICE_TOKEN_HEADER = "X-Service-Token"
 ROLES = ("USER", "ADMIN")
 # The OpenAPI security requirement of a route behind `login_required` (see app.py's scheme).
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,7 +87,8 @@ def current_identity() -> Identity | None:
     """The caller's identity, None when the request names nobody; 401 for a forged one."""
     if "identity" not in g:
         g.identity = _identity_from_request()
-    return g.identity
+    identity: Identity | None = g.identity
+    return identity
 
 
 def require_identity() -> Identity:

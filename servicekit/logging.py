@@ -20,7 +20,7 @@ def configure_logging(service_name: str, level: str = "INFO") -> None:
     if _configured:
         return
     _configured = True
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -51,7 +51,8 @@ def configure_logging(service_name: str, level: str = "INFO") -> None:
 def current_request_id() -> str | None:
     """The id of the request being served, to pass on to downstream calls."""
     try:
-        return g.get("request_id")
+        request_id: str | None = g.get("request_id")
+        return request_id
     except RuntimeError:
         return None
 

@@ -24,7 +24,7 @@ _MIGRATION_LOCK_ID = 0x31A7E
 def alembic_config(package: str, database_url: str | None = None) -> Config:
     """The Alembic configuration of one service package."""
     module = importlib.import_module(package)
-    folder = Path(module.__file__).parent / "migrations"
+    folder = Path(module.__file__ or package).parent / "migrations"
     config = Config()
     config.set_main_option("script_location", str(folder))
     url = database_url or os.environ.get("DATABASE_URL", "")
@@ -40,6 +40,8 @@ def upgrade(package: str, database_url: str | None = None) -> None:
 def run_migrations(target_metadata: MetaData) -> None:
     """The body of every service's `migrations/env.py` (online mode only)."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("alembic_config sets sqlalchemy.url; it is missing")
     engine = create_engine(url)
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})

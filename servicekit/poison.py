@@ -60,7 +60,14 @@ def storable(value: bytes | str | None) -> tuple[str | None, bool]:
     return json.dumps(text)[1:-1], True
 
 
-def dead_row(topic, partition, offset, key, value, reason: str) -> dict[str, Any]:
+def dead_row(
+    topic: str | None,
+    partition: int | None,
+    offset: int | None,
+    key: bytes | str | None,
+    value: bytes | str | None,
+    reason: str,
+) -> dict[str, Any]:
     """A dead-letter row whose insert cannot fail on the message's content."""
     stored_key, key_escaped = storable(key)
     stored_value, value_escaped = storable(value)
@@ -80,8 +87,9 @@ def batch_starts(messages: list[Message]) -> frozenset[tuple[tuple[str, int], in
     """Where a batch starts on each partition: the same batch, re-polled, starts there too."""
     starts: dict[tuple[str, int], int] = {}
     for msg in messages:
-        tp = (msg.topic(), msg.partition())
-        starts[tp] = min(starts.get(tp, msg.offset()), msg.offset())
+        # a polled message (not an error) always has its topic, partition and offset
+        tp, offset = (msg.topic() or "", msg.partition() or 0), msg.offset() or 0
+        starts[tp] = min(starts.get(tp, offset), offset)
     return frozenset(starts.items())
 
 
@@ -96,7 +104,7 @@ class Attempts:
     """Failed attempts at the batch that starts at one set of positions."""
 
     def __init__(self) -> None:
-        self._starts: frozenset = frozenset()
+        self._starts: frozenset[tuple[tuple[str, int], int]] = frozenset()
         self._count = 0
 
     def failed(self, messages: list[Message]) -> int:

@@ -66,7 +66,7 @@ class TrustedProxies:
             found: set[str] = set()
             for name in self.hostnames:
                 try:
-                    found.update(info[4][0] for info in socket.getaddrinfo(name, None))
+                    found.update(str(info[4][0]) for info in socket.getaddrinfo(name, None))
                 except OSError:
                     pass  # not resolvable right now: trust nothing under that name
             self._resolved, self._resolved_at = frozenset(found), now

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from prometheus_client import Counter
-from sqlalchemy import Engine, Table, Text, any_, delete, func, select, text, update
+from sqlalchemy import Engine, Row, Table, Text, delete, func, select, text, update
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,8 @@ class OutboxRelay:
             delivered: list[int] = []
             failed: list[int] = []
 
-            def report(row_id: int):
-                def on_delivery(err, _msg) -> None:
+            def report(row_id: int) -> Callable[[KafkaError | None, Message], None]:
+                def on_delivery(err: KafkaError | None, _msg: Message) -> None:
                     (failed if err else delivered).append(row_id)
 
                 return on_delivery
@@ -103,11 +104,13 @@ class OutboxRelay:
             if failed:
                 PUBLISH_FAILURES.inc(len(failed))
                 conn.execute(
-                    update(ob).where(ob.c.id == any_(failed)).values(attempts=ob.c.attempts + 1)
+                    update(ob).where(ob.c.id.in_(failed)).values(attempts=ob.c.attempts + 1)
                 )
         return len(delivered)
 
-    def _produce(self, row, on_delivery) -> None:
+    def _produce(
+        self, row: Row[Any], on_delivery: Callable[[KafkaError | None, Message], None]
+    ) -> None:
         value = row.payload.encode()
         while True:
             try:

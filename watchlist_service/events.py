@@ -11,16 +11,16 @@ from __future__ import annotations
 from itertools import groupby
 
 from sqlalchemy import ColumnElement, delete, select
-from sqlalchemy.orm import Session
 
 from servicekit.contract import EntryEvents
+from servicekit.db import AnySession
 
 from .models import Entry, WatchList, outbox
 
 entry_events = EntryEvents("watchlist", outbox)
 
 
-def remove_lists(session: Session, condition: ColumnElement[bool]) -> int:
+def remove_lists(session: AnySession, condition: ColumnElement[bool]) -> int:
     """Delete the lists matching `condition` with one removal event per entry.
 
     The lists are locked first, so an entry added meanwhile cannot vanish unannounced.
