@@ -1,17 +1,16 @@
 """The shared-watchlist worker: `python -m friendswatchlist_service.worker`."""
 
 from servicekit.contract import USER_DELETED
-from servicekit.worker import consumer, relay, run_worker
+from servicekit.worker import Part, consumer, relay, run_worker
 
 from . import create_app
 from .consumers import on_user_deleted
 from .models import db, dead_letters, outbox, processed_events
 
 
-def main() -> None:
-    """Relay the outbox and consume `user-deleted` until stopped."""
-    run_worker(
-        create_app(),
+def parts() -> list[Part]:
+    """The outbox relay and the `user-deleted` consumer."""
+    return [
         relay(db, outbox),
         consumer(
             db,
@@ -20,7 +19,12 @@ def main() -> None:
             dead_letters=dead_letters,
             group_id="friendswatchlist-service",
         ),
-    )
+    ]
+
+
+def main() -> None:
+    """Relay the outbox and consume `user-deleted` until stopped."""
+    run_worker(create_app(), *parts())
 
 
 if __name__ == "__main__":

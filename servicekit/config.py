@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from . import keys
 
 log = logging.getLogger(__name__)
 
 _ENVIRONMENTS = ("development", "test", "production")
+N = TypeVar("N", int, float)
 
 
 class ConfigError(RuntimeError):
@@ -77,26 +79,28 @@ def discovery_settings(environ: Mapping[str, str]) -> DiscoverySettings:
     )
 
 
-def int_setting(environ: Mapping[str, str], name: str, default: int) -> int:
-    """A whole number from `environ[name]` (unset or empty: `default`); ConfigError if malformed."""
+def _number(
+    environ: Mapping[str, str], name: str, parse: Callable[[str], N], kind: str
+) -> N | None:
     value = environ.get(name, "").strip()
     if not value:
-        return default
+        return None
     try:
-        return int(value)
+        return parse(value)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+        raise ConfigError(f"{name} must be {kind}, not {value!r}") from None
+
+
+def int_setting(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number from `environ[name]` (unset or empty: `default`); ConfigError if malformed."""
+    value = _number(environ, name, int, "a whole number")
+    return default if value is None else value
 
 
 def float_setting(environ: Mapping[str, str], name: str, default: float) -> float:
     """A number from `environ[name]` (unset or empty: `default`); ConfigError if malformed."""
-    value = environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    value = _number(environ, name, float, "a number")
+    return default if value is None else value
 
 
 def _service_urls(environ: Mapping[str, str]) -> dict[str, str]:

@@ -64,3 +64,34 @@ def test_service_urls_and_topic_prefix_come_from_environment():
     )
     assert settings.service_urls == {"user": "http://u:1"}
     assert settings.topic("user-deleted") == "p.user-deleted"
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("WLT_STATEMENT_TIMEOUT_MS", "5s"),
+        ("WLT_HTTP_TIMEOUT_S", "one"),
+        ("WLT_HTTP_TIMEOUT_S", "1,5"),
+    ],
+)
+def test_a_malformed_number_is_refused_naming_its_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings("user", {**BASE, name: value})
+
+
+def test_numbers_and_discovery_are_read_as_typed_settings():
+    settings = load_settings(
+        "user",
+        {**BASE, "WLT_STATEMENT_TIMEOUT_MS": "750", "WLT_HTTP_TIMEOUT_S": "0.25"}
+        | {"DISCOVERY": "consul", "CONSUL_HTTP_ADDR": "http://consul:8500"},
+    )
+    assert settings.statement_timeout_ms == 750 and settings.http_timeout_s == 0.25
+    assert settings.discovery == "consul" and settings.consul_url == "http://consul:8500"
+
+
+def test_the_statistics_settings_refuse_a_malformed_number():
+    from mediastatistics_service.config import load_stats_settings
+
+    assert load_stats_settings({}).reconcile_settle_s == 5.0
+    with pytest.raises(ConfigError, match="WLT_CONSUMER_SESSION_TIMEOUT_MS"):
+        load_stats_settings({"WLT_CONSUMER_SESSION_TIMEOUT_MS": "6 s"})

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from servicekit.contract import MEDIA_ENTRY_CHANGED, USER_DELETED
 from servicekit.events import add_events, new_event
 from servicekit.relay import OutboxRelay, producer_config
-from servicekit.worker import consumer, relay, run_worker
+from servicekit.worker import run_worker
 from tests.watchlist_service.support import Caller, read_topic
 from watchlist_service import create_app
-from watchlist_service.models import WatchList, db, dead_letters, outbox, processed_events
-from watchlist_service.worker import on_user_deleted
+from watchlist_service.models import WatchList, db, outbox
+from watchlist_service.worker import parts
 
 
 def wait_for(condition, timeout_s: float = 30.0, what: str = "condition"):
@@ -48,17 +48,7 @@ def test_worker_consumes_user_deleted_and_publishes_removals(
     stop = threading.Event()
     worker = threading.Thread(
         target=run_worker,
-        args=(
-            app,
-            relay(db, outbox),
-            consumer(
-                db,
-                {USER_DELETED: on_user_deleted},
-                processed=processed_events,
-                dead_letters=dead_letters,
-                group_id="watchlist-service",
-            ),
-        ),
+        args=(app, *parts()),
         kwargs={"stop": stop},
     )
     worker.start()
