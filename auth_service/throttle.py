@@ -38,11 +38,40 @@ MAX_PER_CLIENT = 20
 _CLEANUP_CHANCE = 0.01
 _attempts = SigninAttempt.__table__
 
+
+def _windowed(name: str, *, after: str, limit: str) -> str:
+    """A hard-limit counter's upsert, moved only when the `after` counter took the attempt.
+
+    `limit` attempts per window; the window starts again once it is over.
+    """
+    return f"""{name} AS (
+    INSERT INTO signin_attempts AS t (key, attempts, window_start, last_attempt)
+    SELECT :{name}, 1, statement_timestamp(), statement_timestamp()
+    FROM {after} WHERE {after}.last_attempt = statement_timestamp()
+    ON CONFLICT (key) DO UPDATE SET
+        attempts = CASE
+            WHEN t.window_start <= statement_timestamp() - :window THEN 1
+            WHEN t.attempts < {limit} THEN t.attempts + 1
+            ELSE t.attempts END,
+        window_start = CASE
+            WHEN t.window_start <= statement_timestamp() - :window THEN statement_timestamp()
+            ELSE t.window_start END,
+        last_attempt = CASE
+            WHEN t.window_start <= statement_timestamp() - :window OR t.attempts < {limit}
+            THEN statement_timestamp()
+            ELSE t.last_attempt END
+    RETURNING t.attempts, t.window_start, t.last_attempt
+)"""
+
+
+_PAIR = _windowed("pair", after="account", limit=":max_pair")
+_CLIENT = _windowed("client", after="pair", limit=":max_client")
+
 # One statement, three upserts chained by their RETURNING rows. A row "took" the attempt
 # when its last_attempt is this statement's timestamp. Row locks are taken in the order
 # account, pair, client by every sign-in, so two never deadlock.
 _RESERVE = text(
-    """
+    f"""
 WITH account AS (
     INSERT INTO signin_attempts AS t (key, attempts, window_start, last_attempt)
     VALUES (:account, 1, statement_timestamp(), statement_timestamp())
@@ -65,41 +94,7 @@ WITH account AS (
             THEN statement_timestamp()
             ELSE t.last_attempt END
     RETURNING t.attempts, t.window_start, t.last_attempt
-), pair AS (
-    INSERT INTO signin_attempts AS t (key, attempts, window_start, last_attempt)
-    SELECT :pair, 1, statement_timestamp(), statement_timestamp()
-    FROM account WHERE account.last_attempt = statement_timestamp()
-    ON CONFLICT (key) DO UPDATE SET
-        attempts = CASE
-            WHEN t.window_start <= statement_timestamp() - :window THEN 1
-            WHEN t.attempts < :max_pair THEN t.attempts + 1
-            ELSE t.attempts END,
-        window_start = CASE
-            WHEN t.window_start <= statement_timestamp() - :window THEN statement_timestamp()
-            ELSE t.window_start END,
-        last_attempt = CASE
-            WHEN t.window_start <= statement_timestamp() - :window OR t.attempts < :max_pair
-            THEN statement_timestamp()
-            ELSE t.last_attempt END
-    RETURNING t.attempts, t.window_start, t.last_attempt
-), client AS (
-    INSERT INTO signin_attempts AS t (key, attempts, window_start, last_attempt)
-    SELECT :client, 1, statement_timestamp(), statement_timestamp()
-    FROM pair WHERE pair.last_attempt = statement_timestamp()
-    ON CONFLICT (key) DO UPDATE SET
-        attempts = CASE
-            WHEN t.window_start <= statement_timestamp() - :window THEN 1
-            WHEN t.attempts < :max_client THEN t.attempts + 1
-            ELSE t.attempts END,
-        window_start = CASE
-            WHEN t.window_start <= statement_timestamp() - :window THEN statement_timestamp()
-            ELSE t.window_start END,
-        last_attempt = CASE
-            WHEN t.window_start <= statement_timestamp() - :window OR t.attempts < :max_client
-            THEN statement_timestamp()
-            ELSE t.last_attempt END
-    RETURNING t.attempts, t.window_start, t.last_attempt
-)
+), {_PAIR}, {_CLIENT}
 SELECT
     (SELECT last_attempt = statement_timestamp() FROM account) AS account_took,
     (SELECT extract(epoch FROM last_attempt + make_interval(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
-from servicekit.consumer import Event
 from servicekit.contract import deleted_user_ids
+from servicekit.messages import Event
 
 from .models import Friendship
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from servicekit.consumer import Event, PoisonEvent
 from servicekit.contract import (
     ENTRY_CHANGED_TYPE,
     MAX_MEDIA_ID,
@@ -27,6 +26,7 @@ from servicekit.contract import (
     SOURCES,
     STATUSES,
 )
+from servicekit.messages import Event, PoisonEvent
 
 from .tally import STATS_LOCK_ID, apply
 

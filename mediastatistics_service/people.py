@@ -11,8 +11,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import BigInteger, String
+from sqlalchemy.types import BigInteger
 
+from .bulk import PERSON_RATING, PERSON_STATUS, bulk_insert
 from .models import COUNTER_COLUMNS, STATUS_COLUMNS
 
 # One person's entries of a media: counts per status, and (rating, updated epoch) per
@@ -50,23 +51,8 @@ _CLEAR = (
     text("DELETE FROM person_status WHERE media_id = :m"),
     text("DELETE FROM person_rating WHERE media_id = :m"),
 )
-_PEOPLE = bindparam("people", type_=ARRAY(String))
-_INSERT_STATUSES = text(
-    "INSERT INTO person_status (person, media_id, status, n, updated_at) "
-    "SELECT p, :m, s, n, clock_timestamp() FROM unnest(:people, :statuses, :counts) AS v(p, s, n)"
-).bindparams(
-    _PEOPLE,
-    bindparam("statuses", type_=ARRAY(String)),
-    bindparam("counts", type_=ARRAY(BigInteger)),
-)
-_INSERT_RATINGS = text(
-    "INSERT INTO person_rating (person, media_id, rated, rating, updated_at) "
-    "SELECT p, :m, r, v, clock_timestamp() FROM unnest(:people, :rated, :ratings) AS x(p, r, v)"
-).bindparams(
-    _PEOPLE,
-    bindparam("rated", type_=ARRAY(BigInteger)),
-    bindparam("ratings", type_=ARRAY(BigInteger)),
-)
+_INSERT_STATUSES = bulk_insert("person_status", PERSON_STATUS)
+_INSERT_RATINGS = bulk_insert("person_rating", PERSON_RATING)
 _REWRITE = text(
     f"INSERT INTO media_stats (media_id, {', '.join(COUNTER_COLUMNS)}, updated_at) "
     f"VALUES (:m, {', '.join(':' + c for c in COUNTER_COLUMNS)}, clock_timestamp()) "
@@ -131,13 +117,19 @@ def write_state(conn: Connection, media_id: int, state: State) -> None:
         people, statuses, counts = (list(c) for c in zip(*rows, strict=True))
         conn.execute(
             _INSERT_STATUSES,
-            {"m": media_id, "people": people, "statuses": statuses, "counts": counts},
+            {"person": people, "media_id": [media_id] * len(rows), "status": statuses, "n": counts},
         )
     rated = [(p, h.rated, h.rating) for p, h in state.people.items() if h.rated]
     if rated:
         people, counts, values = (list(c) for c in zip(*rated, strict=True))
         conn.execute(
-            _INSERT_RATINGS, {"m": media_id, "people": people, "rated": counts, "ratings": values}
+            _INSERT_RATINGS,
+            {
+                "person": people,
+                "media_id": [media_id] * len(rated),
+                "rated": counts,
+                "rating": values,
+            },
         )
     conn.execute(
         _REWRITE, {"m": media_id, **dict(zip(COUNTER_COLUMNS, state.counters, strict=True))}

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
-from sqlalchemy.types import BigInteger, DateTime, String
+from sqlalchemy.types import BigInteger, DateTime
 
-from servicekit.consumer import Event
+from servicekit.messages import Event
 
+from .bulk import PERSON_RATING, PERSON_STATUS, Columns, bulk_insert, bulk_update
 from .models import COUNTER_COLUMNS, STATUS_COLUMNS
 
 if TYPE_CHECKING:
@@ -49,58 +50,27 @@ _LOCK_RATING = text(
     "SELECT person, media_id, rated, rating FROM person_rating WHERE media_id = ANY(:ids) "
     "ORDER BY media_id, person FOR UPDATE"
 ).bindparams(_IDS)
-_UNNEST = (
-    "unnest(:ids, " + ", ".join(f":{c}" for c in COUNTER_COLUMNS) + f") AS v(media_id, "
-    f"{_COLUMNS_SQL})"
+_MEDIA: Columns = {"media_id": BigInteger, **dict.fromkeys(COUNTER_COLUMNS, BigInteger)}
+_INCREMENT_MEDIA = bulk_update(
+    "media_stats",
+    _MEDIA,
+    key=("media_id",),
+    sets=", ".join(f"{c} = p.{c} + v.{c}" for c in COUNTER_COLUMNS),
 )
-_ARRAYS = tuple(bindparam(n, type_=ARRAY(BigInteger)) for n in ("ids", *COUNTER_COLUMNS))
-_INCREMENT_MEDIA = text(
-    "UPDATE media_stats AS s SET "
-    + ", ".join(f"{c} = s.{c} + v.{c}" for c in COUNTER_COLUMNS)
-    + f", updated_at = clock_timestamp() FROM {_UNNEST} WHERE s.media_id = v.media_id"
-).bindparams(*_ARRAYS)
 # New rows start from their (positive) totals: PostgreSQL checks CHECK constraints on the
 # proposed row before ON CONFLICT, so negative deltas could never take this path.
-_CREATE_MEDIA = text(
-    f"INSERT INTO media_stats (media_id, {_COLUMNS_SQL}, updated_at) "
-    f"SELECT v.*, clock_timestamp() FROM {_UNNEST}"
-).bindparams(*_ARRAYS)
-_PEOPLE = (bindparam("people", type_=ARRAY(String)), bindparam("media", type_=ARRAY(BigInteger)))
-_INCREMENT_STATUS = text(
-    "UPDATE person_status AS p SET n = p.n + v.d, updated_at = clock_timestamp() "
-    "FROM unnest(:people, :media, :statuses, :deltas) AS v(person, media_id, status, d) "
-    "WHERE (p.person, p.media_id, p.status) = (v.person, v.media_id, v.status)"
-).bindparams(
-    *_PEOPLE,
-    bindparam("statuses", type_=ARRAY(String)),
-    bindparam("deltas", type_=ARRAY(BigInteger)),
+_CREATE_MEDIA = bulk_insert("media_stats", _MEDIA)
+_INCREMENT_STATUS = bulk_update(
+    "person_status", PERSON_STATUS, key=("person", "media_id", "status"), sets="n = p.n + v.n"
 )
-_CREATE_STATUS = text(
-    "INSERT INTO person_status (person, media_id, status, n, updated_at) "
-    "SELECT *, clock_timestamp() FROM unnest(:people, :media, :statuses, :deltas)"
-).bindparams(
-    *_PEOPLE,
-    bindparam("statuses", type_=ARRAY(String)),
-    bindparam("deltas", type_=ARRAY(BigInteger)),
+_CREATE_STATUS = bulk_insert("person_status", PERSON_STATUS)
+_INCREMENT_RATING = bulk_update(
+    "person_rating",
+    PERSON_RATING,
+    key=("person", "media_id"),
+    sets="rated = p.rated + v.rated, rating = coalesce(v.rating, p.rating)",
 )
-_INCREMENT_RATING = text(
-    "UPDATE person_rating AS p SET rated = p.rated + v.d, rating = coalesce(v.latest, p.rating), "
-    "updated_at = clock_timestamp() "
-    "FROM unnest(:people, :media, :deltas, :latest) AS v(person, media_id, d, latest) "
-    "WHERE (p.person, p.media_id) = (v.person, v.media_id)"
-).bindparams(
-    *_PEOPLE,
-    bindparam("deltas", type_=ARRAY(BigInteger)),
-    bindparam("latest", type_=ARRAY(BigInteger)),
-)
-_CREATE_RATING = text(
-    "INSERT INTO person_rating (person, media_id, rated, rating, updated_at) "
-    "SELECT *, clock_timestamp() FROM unnest(:people, :media, :deltas, :latest)"
-).bindparams(
-    *_PEOPLE,
-    bindparam("deltas", type_=ARRAY(BigInteger)),
-    bindparam("latest", type_=ARRAY(BigInteger)),
-)
+_CREATE_RATING = bulk_insert("person_rating", PERSON_RATING)
 # Rows at zero are dropped, so a row always means "this person counts".
 _DROP_EMPTY = (
     text("DELETE FROM person_status WHERE media_id = ANY(:ids) AND n = 0").bindparams(_IDS),
@@ -193,7 +163,7 @@ def _write(session: Session, state: _State) -> None:
         ids = sorted(m for m in net if (m in start_media) == wanted)
         if ids:
             columns = {c: [net[m][i] for m in ids] for i, c in enumerate(COUNTER_COLUMNS)}
-            session.execute(statement, {"ids": ids, **columns})
+            session.execute(statement, {"media_id": ids, **columns})
     for statement, wanted in ((_INCREMENT_STATUS, True), (_CREATE_STATUS, False)):
         keys = sorted(
             k
@@ -204,10 +174,10 @@ def _write(session: Session, state: _State) -> None:
             session.execute(
                 statement,
                 {
-                    "people": [k[0] for k in keys],
-                    "media": [k[1] for k in keys],
-                    "statuses": [k[2] for k in keys],
-                    "deltas": [state.counts[k] - start_counts.get(k, 0) for k in keys],
+                    "person": [k[0] for k in keys],
+                    "media_id": [k[1] for k in keys],
+                    "status": [k[2] for k in keys],
+                    "n": [state.counts[k] - start_counts.get(k, 0) for k in keys],
                 },
             )
     for statement, wanted in ((_INCREMENT_RATING, True), (_CREATE_RATING, False)):
@@ -222,10 +192,10 @@ def _write(session: Session, state: _State) -> None:
             session.execute(
                 statement,
                 {
-                    "people": [k[0] for k in rating_keys],
-                    "media": [k[1] for k in rating_keys],
-                    "deltas": [state.ratings[k][0] - base[k] for k in rating_keys],
-                    "latest": [state.latest.get(k) for k in rating_keys],
+                    "person": [k[0] for k in rating_keys],
+                    "media_id": [k[1] for k in rating_keys],
+                    "rated": [state.ratings[k][0] - base[k] for k in rating_keys],
+                    "rating": [state.latest.get(k) for k in rating_keys],
                 },
             )
     ids = sorted(state.media)

@@ -16,8 +16,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +25,8 @@ from sqlalchemy import Engine, String, Table, bindparam, func, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from .poison import Attempts, batch_starts, database_unreachable, dead_row, unsafe_json
+from .messages import Event, Handler, decode
+from .poison import Attempts, batch_starts, database_unreachable, dead_row
 
 log = logging.getLogger(__name__)
 
@@ -42,31 +41,7 @@ BATCH_FAILURES = Counter(
 MAX_ATTEMPTS = 5
 
 
-@dataclass(frozen=True)
-class Event:
-    """One consumed event: where it came from and its decoded body."""
-
-    topic: str  # the contract topic name, without the deployment's prefix
-    partition: int
-    offset: int
-    key: str | None
-    body: dict[str, Any]
-
-    @property
-    def event_id(self) -> str:
-        """The producer's id for this event."""
-        return str(self.body["eventId"])
-
-
-class PoisonEvent(Exception):
-    """Raised by a handler's validation for an event that can never be applied."""
-
-
 PROCESSED_KEEP_DAYS = 7
-
-# A handler applies fresh events of one topic in the caller's transaction and returns
-# the events it refused (each with a reason) for the dead-letter table.
-Handler = Callable[[Session, list[Event]], list[tuple[Event, str]]]
 
 
 def consumer_config(bootstrap: str, group_id: str, **overrides: Any) -> dict[str, Any]:
@@ -119,32 +94,12 @@ class EventConsumer:
             bindparam("ids", type_=ARRAY(String)), bindparam("topics", type_=ARRAY(String))
         )
 
-    def _decode(self, msg: Message) -> Event | str:
-        topic = (msg.topic() or "")[len(self._prefix) :]
-        try:
-            body = json.loads(msg.value() or b"")
-        except (ValueError, UnicodeDecodeError):
-            return "value is not JSON"
-        except RecursionError:
-            return "value is nested too deeply"
-        unsafe = unsafe_json(body)
-        if unsafe:
-            return unsafe
-        if not isinstance(body, dict) or not isinstance(body.get("eventId"), str):
-            return "value is not an object with a string eventId"
-        if not 0 < len(body["eventId"]) <= 64:
-            return "eventId is empty or too long"
-        raw_key = msg.key()
-        key = raw_key.decode(errors="replace") if isinstance(raw_key, bytes) else raw_key
-        # a polled message (not an error) always has its partition and offset
-        return Event(topic, msg.partition() or 0, msg.offset() or 0, key, body)
-
     def process(self, messages: list[Message]) -> None:
         """Apply one poll's messages in one transaction (raises to have them retried)."""
         events: list[Event] = []
         dead: list[dict[str, Any]] = []
         for msg in messages:
-            decoded = self._decode(msg)
+            decoded = decode(msg, self._prefix)
             if isinstance(decoded, str):
                 dead.append(
                     dead_row(

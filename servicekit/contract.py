@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import Table
 
-from .consumer import Event
 from .db import AnySession
 from .events import add_events, new_event
+from .messages import Event
 
 # Topics, as the broker names them (before a test's prefix).
 MEDIA_ENTRY_CHANGED = "media-entry-changed"

@@ -22,7 +22,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, Table
 
 from .app import settings_of
-from .consumer import EventConsumer, Handler, consumer_config
+from .consumer import EventConsumer, consumer_config
+from .messages import Handler
 from .relay import OutboxRelay, producer_config
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from servicekit.consumer import Event
 from servicekit.contract import deleted_user_ids
+from servicekit.messages import Event
 
 from .services import forget_users
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from servicekit.consumer import Event
 from servicekit.contract import deleted_user_ids
+from servicekit.messages import Event
 
 from .events import remove_lists
 from .models import WatchList

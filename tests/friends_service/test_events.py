@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from friends_service import worker
 from friends_service.events import on_user_deleted
 from friends_service.models import db
-from servicekit.consumer import Event
 from servicekit.contract import USER_DELETED
 from servicekit.events import new_event
+from servicekit.messages import Event
 
 from .support import insert_friendship, pair_rows
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from friendswatchlist_service.consumers import on_user_deleted
 from friendswatchlist_service.models import db, dead_letters, processed_events
-from servicekit.consumer import Event, EventConsumer, consumer_config
+from servicekit.consumer import EventConsumer, consumer_config
 from servicekit.contract import USER_DELETED
+from servicekit.messages import Event
 from servicekit.relay import producer_config
 from tests.helpers import identity
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from mediastatistics_service.events import parse_change
 from mediastatistics_service.models import db
 from mediastatistics_service.worker import build_consumer
-from servicekit.consumer import PoisonEvent
+from servicekit.messages import PoisonEvent
 from tests.mediastatistics_service.support import (
     Ledger,
     change_event,

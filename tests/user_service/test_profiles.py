@@ -183,7 +183,7 @@ def test_deleted_id_is_never_created_again(client):
 
 
 def test_user_deleted_event_removes_profile_and_retires_the_id(app, client):
-    from servicekit.consumer import Event
+    from servicekit.messages import Event
     from user_service.events import on_user_deleted
     from user_service.models import db
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from devstack.ports import free_port
-from servicekit.consumer import Event
+from servicekit.messages import Event
 from servicekit.relay import OutboxRelay, producer_config
 from tests.watchlist_service.support import Caller, publish_all, read_topic
 from watchlist_service.consumers import on_user_deleted

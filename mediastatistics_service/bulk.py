@@ -1,0 +1,61 @@
+"""Set-based writes: many rows in one statement, each column sent as one array.
+
+The statistics tables are written a batch at a time (the consumer's net change, or
+reconciliation's rewrite of one media): each column's values go as an array parameter
+named after the column, `unnest` turns the arrays back into rows, and every written row
+gets `updated_at = clock_timestamp()` (reconciliation reads it to see what the consumer
+touched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import BindParameter, TextClause, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import BigInteger, String, TypeEngine
+
+Columns = Mapping[str, type[TypeEngine[Any]]]
+
+PERSON_STATUS: Columns = {
+    "person": String,
+    "media_id": BigInteger,
+    "status": String,
+    "n": BigInteger,
+}
+PERSON_RATING: Columns = {
+    "person": String,
+    "media_id": BigInteger,
+    "rated": BigInteger,
+    "rating": BigInteger,
+}
+
+
+def _arrays(columns: Columns) -> list[BindParameter[Any]]:
+    return [bindparam(name, type_=ARRAY(kind)) for name, kind in columns.items()]
+
+
+def _rows(columns: Columns) -> str:
+    names = ", ".join(columns)
+    return f"unnest({', '.join(':' + name for name in columns)}) AS v({names})"
+
+
+def bulk_insert(table: str, columns: Columns) -> TextClause:
+    """`INSERT` one row per array position."""
+    return text(
+        f"INSERT INTO {table} ({', '.join(columns)}, updated_at) "
+        f"SELECT v.*, clock_timestamp() FROM {_rows(columns)}"
+    ).bindparams(*_arrays(columns))
+
+
+def bulk_update(table: str, columns: Columns, *, key: tuple[str, ...], sets: str) -> TextClause:
+    """`UPDATE` the rows whose `key` columns match an array position; `sets` reads `p` and `v`.
+
+    `p` is the stored row and `v` the sent one, e.g. `n = p.n + v.n` adds a delta.
+    """
+    match = f"({', '.join('p.' + k for k in key)}) = ({', '.join('v.' + k for k in key)})"
+    return text(
+        f"UPDATE {table} AS p SET {sets}, updated_at = clock_timestamp() "
+        f"FROM {_rows(columns)} WHERE {match}"
+    ).bindparams(*_arrays(columns))

@@ -1,0 +1,65 @@
+"""What the consumer loop hands to a service: decoded events, and how a handler refuses one.
+
+A message becomes an `Event` only when its value is a JSON object with a string
+`eventId` of at most 64 characters and nothing PostgreSQL cannot store; anything else
+is a reason for the dead-letter table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import Message
+from sqlalchemy.orm import Session
+
+from .poison import unsafe_json
+
+
+@dataclass(frozen=True)
+class Event:
+    """One consumed event: where it came from and its decoded body."""
+
+    topic: str  # the contract topic name, without the deployment's prefix
+    partition: int
+    offset: int
+    key: str | None
+    body: dict[str, Any]
+
+    @property
+    def event_id(self) -> str:
+        """The producer's id for this event."""
+        return str(self.body["eventId"])
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler's validation for an event that can never be applied."""
+
+
+# A handler applies fresh events of one topic in the caller's transaction and returns
+# the events it refused (each with a reason) for the dead-letter table.
+Handler = Callable[[Session, list[Event]], list[tuple[Event, str]]]
+
+
+def decode(msg: Message, prefix: str) -> Event | str:
+    """The event in a polled message, or why it can never be applied (it is dead-lettered)."""
+    topic = (msg.topic() or "")[len(prefix) :]
+    try:
+        body = json.loads(msg.value() or b"")
+    except (ValueError, UnicodeDecodeError):
+        return "value is not JSON"
+    except RecursionError:
+        return "value is nested too deeply"
+    unsafe = unsafe_json(body)
+    if unsafe:
+        return unsafe
+    if not isinstance(body, dict) or not isinstance(body.get("eventId"), str):
+        return "value is not an object with a string eventId"
+    if not 0 < len(body["eventId"]) <= 64:
+        return "eventId is empty or too long"
+    raw_key = msg.key()
+    key = raw_key.decode(errors="replace") if isinstance(raw_key, bytes) else raw_key
+    # a polled message (not an error) always has its partition and offset
+    return Event(topic, msg.partition() or 0, msg.offset() or 0, key, body)
