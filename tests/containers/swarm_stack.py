@@ -71,10 +71,12 @@ def stack_secrets(private_keys: dict[str, str], dashboard_password: str) -> dict
         "wlt_consul_management_token": str(uuid.uuid4()),
         "wlt_consul_token_traefik": str(uuid.uuid4()),
         "wlt_dashboard_users": htpasswd_sha(DASHBOARD_USER, dashboard_password),
+        "wlt_kafka_admin_password": secrets.token_hex(32),
     }
     for name in SERVICE_NAMES:
         password = secrets.token_hex(32)
         values[f"wlt_consul_token_{name}"] = str(uuid.uuid4())
+        values[f"wlt_{name}_kafka_password"] = secrets.token_hex(32)
         values[f"wlt_{name}_db_password"] = password
         values[f"wlt_{name}_database_url"] = (
             f"postgresql://{name}_service:{password}@{name}-db:5432/{name}_service"
