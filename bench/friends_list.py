@@ -159,8 +159,8 @@ def in_process(args) -> None:
     server = None
     base = args.postgres_url
     if not base:
+        from devstack.ports import free_port
         from devstack.postgres import PostgresServer
-        from tests.conftest import free_port
 
         server = PostgresServer(Path(tempfile.mkdtemp(prefix="bench-pg-")), free_port())
         server.start()

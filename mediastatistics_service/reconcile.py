@@ -127,6 +127,7 @@ def wait_for_consumer(settings: Settings, group_id: str, timeout_s: float) -> No
     consumer = Consumer(
         {
             "bootstrap.servers": settings.kafka_bootstrap,
+            **settings.kafka_auth,
             "group.id": group_id,
             "enable.auto.commit": False,
         }

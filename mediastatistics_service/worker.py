@@ -31,7 +31,9 @@ def build_consumer(app, **overrides) -> ProgressRecordingConsumer:
         overrides.setdefault("group.instance.id", own.consumer_instance_id)
     if own.consumer_session_timeout_ms:
         overrides.setdefault("session.timeout.ms", own.consumer_session_timeout_ms)
-    consumer = Consumer(consumer_config(settings.kafka_bootstrap, own.group_id, **overrides))
+    consumer = Consumer(
+        consumer_config(settings.kafka_bootstrap, own.group_id, **settings.kafka_auth, **overrides)
+    )
     with app.app_context():
         engine = db.engine
     return ProgressRecordingConsumer(

@@ -54,7 +54,7 @@ def relay(db: SQLAlchemy, outbox: Table) -> Part:
 
     def build(app: Flask) -> Loop:
         settings = settings_of(app)
-        producer = Producer(producer_config(settings.kafka_bootstrap))
+        producer = Producer(producer_config(settings.kafka_bootstrap, **settings.kafka_auth))
         return OutboxRelay(_engine(app, db), outbox, producer, topic_prefix=settings.topic_prefix)
 
     return Part("relay", build)
@@ -72,7 +72,8 @@ def consumer(
 
     def build(app: Flask) -> Loop:
         settings = settings_of(app)
-        kafka = Consumer(consumer_config(settings.kafka_bootstrap, group_id))
+        auth = settings.kafka_auth
+        kafka = Consumer(consumer_config(settings.kafka_bootstrap, group_id, **auth))
         return EventConsumer(
             _engine(app, db),
             kafka,
