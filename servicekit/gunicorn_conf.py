@@ -1,5 +1,7 @@
 """Gunicorn settings shared by every service (`gunicorn -c servicekit/gunicorn_conf.py`)."""
 
+from __future__ import annotations
+
 import os
 import time
 from typing import TYPE_CHECKING
