@@ -19,6 +19,7 @@ CHECKED_IN = {
     "consul": ("127.0.0.1:8500", "<the traefik token from var/dev-consul-tokens.env>"),
     "dashboard": ["admin:<{SHA} of the password in var/dev-gateway.env>"],
     "verify_url": "http://127.0.0.1:8007",
+    "cors": ("http://localhost:3000", "http://127.0.0.1:3000"),  # make run's development origins
 }
 
 
