@@ -128,7 +128,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             ),
         ),
         ProblemType(
-            "internal-server-error",
+            "server-error",  # not internal-...: the gateway hides every path with /internal
             500,
             "Internal server error",
             (
