@@ -24,6 +24,7 @@ CHECKED_IN = {
 
 
 def _run(args: argparse.Namespace) -> int:
+    from devstack.banner import banner
     from devstack.stack import LocalStack, StartupError
 
     stack = LocalStack(
@@ -47,16 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         stack.start()
-        consul = (
-            f"Consul UI {stack.consul.url}/ui/"
-            if stack.consul is not None
-            else "NO CONSUL (static discovery)"
-        )
-        print(
-            f"[devstack] up: gateway {stack.gateway_url},"
-            f" dashboard http://127.0.0.1:{stack.dashboard_port}/dashboard/, {consul}"
-        )
-        print("[devstack] logs in var/log/; Ctrl-C stops everything", flush=True)
+        print("\n".join(banner(stack)), flush=True)
         while not stopping.wait(3600):
             pass
     except KeyboardInterrupt:

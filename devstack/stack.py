@@ -157,6 +157,7 @@ class LocalStack:
         self.supervisor = Supervisor(log=log)
         self._secrets: dict[str, str] = {}
         self._started = False
+        self.warnings: list[str] = []  # said during start-up; the ready banner counts them
 
     # -- addresses and environment -----------------------------------------
 
@@ -594,6 +595,7 @@ class LocalStack:
         self._warn(message)
 
     def _warn(self, message: str) -> None:
+        self.warnings.append(message)
         self.log(f"WARNING: {message}")
 
     def _load_secrets(self) -> None:
