@@ -29,6 +29,55 @@ logger.state.level = WARN
 """
 
 
+ADMIN_USER = "admin"
+
+
+def jaas_config(users: dict[str, str]) -> str:
+    """The broker's SASL/PLAIN login config: its own admin login and every known user."""
+    known = " ".join(f'user_{name}="{password}"' for name, password in users.items())
+    return (
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+        f'username="{ADMIN_USER}" password="{users[ADMIN_USER]}" {known};'
+    )
+
+
+def authenticated_properties(
+    host: str, port: int, advertised: str, controller_port: int, users: dict[str, str]
+) -> dict[str, str]:
+    """server.properties of a broker that serves only known users, each only its grants.
+
+    Clients talk SASL/PLAIN on the CLIENT listener; the controller listener stays on the
+    broker's own loopback, so its unauthenticated principal (ANONYMOUS, the broker talking
+    to its own controller) is reachable from nowhere else. `allow.everyone.if.no.acl.found`
+    false: whoever has no grant (servicekit/broker_setup.py) may do nothing. compose.yaml
+    and the Swarm stack give their broker these same settings (tests/compose checks).
+    """
+    return {
+        "listeners": f"CLIENT://{host}:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"CLIENT://{advertised}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "CLIENT",
+        "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+        "sasl.enabled.mechanisms": "PLAIN",
+        "sasl.mechanism.inter.broker.protocol": "PLAIN",
+        "listener.name.client.plain.sasl.jaas.config": jaas_config(users),
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": f"User:{ADMIN_USER};User:ANONYMOUS",
+        "allow.everyone.if.no.acl.found": "false",
+    }
+
+
+def sasl_client_config(username: str, password: str) -> dict[str, str]:
+    """librdkafka settings of a client logging in as `username`."""
+    return {
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "PLAIN",
+        "sasl.username": username,
+        "sasl.password": password,
+    }
+
+
 def java_binary() -> str | None:
     """Path of `java`, or None."""
     return shutil.which("java")
@@ -62,12 +111,16 @@ class KafkaBroker:
         log_path: Path | None = None,
         heap: str = "512m",
         num_partitions: int = 3,
+        users: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
         self.controller_port = controller_port
         self.libs_dir = Path(libs_dir).resolve()
         self.num_partitions = num_partitions
+        # {user: password} including ADMIN_USER: SASL and ACLs (authenticated_properties);
+        # None: a plain listener that takes anyone (the development broker on loopback)
+        self.users = users
         self.log_path = Path(log_path) if log_path else self.data_dir / "kafka.log"
         java = java_binary() or "java"
         self._java_base = [
@@ -119,6 +172,13 @@ class KafkaBroker:
             "group.initial.rebalance.delay.ms": "0",
             "log.retention.hours": "168",
         }
+        if self.users:
+            props["auto.create.topics.enable"] = "false"  # topics come from broker_setup
+            props.update(
+                authenticated_properties(
+                    "127.0.0.1", self.port, self.bootstrap, self.controller_port, self.users
+                )
+            )
         return "".join(f"{key}={value}\n" for key, value in props.items())
 
     def prepare(self) -> None:
@@ -174,9 +234,16 @@ class KafkaBroker:
                 )
             time.sleep(0.2)
 
+    @property
+    def admin_config(self) -> dict[str, str]:
+        """Client settings of the broker's admin user (empty for a broker without users)."""
+        if not self.users:
+            return {}
+        return sasl_client_config(ADMIN_USER, self.users[ADMIN_USER])
+
     def is_ready(self, timeout: float = 1.0) -> bool:
         """True if the broker answers a metadata request with itself in it."""
-        return broker_answers(self.bootstrap, timeout)
+        return broker_answers(self.bootstrap, timeout, self.admin_config)
 
     def create_topics(self, names: Iterable[str], partitions: int = 3) -> None:
         """Create topics that do not exist yet (replication factor 1)."""
@@ -207,19 +274,22 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
-def _admin(bootstrap: str):
+def _admin(bootstrap: str, auth: dict[str, str] | None = None):
     from confluent_kafka.admin import AdminClient
 
     # log_level 0: a broker that is still starting is expected; keep librdkafka's retries quiet
-    return AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, "socket.timeout.ms": 2000})
+    config = {"bootstrap.servers": bootstrap, "log_level": 0, "socket.timeout.ms": 2000}
+    return AdminClient({**config, **(auth or {})})
 
 
-def broker_answers(bootstrap: str, timeout: float = 1.0) -> bool:
+def broker_answers(
+    bootstrap: str, timeout: float = 1.0, auth: dict[str, str] | None = None
+) -> bool:
     """True if a broker at `bootstrap` answers a metadata request."""
     from confluent_kafka import KafkaException
 
     try:
-        return bool(_admin(bootstrap).list_topics(timeout=timeout).brokers)
+        return bool(_admin(bootstrap, auth).list_topics(timeout=timeout).brokers)
     except KafkaException:
         return False
 

@@ -127,6 +127,7 @@ def wait_for_consumer(settings: Settings, timeout_s: float) -> None:
     consumer = Consumer(
         {
             "bootstrap.servers": settings.kafka_bootstrap,
+            **settings.kafka_auth,
             "group.id": consumer_group(settings.extra),
             "enable.auto.commit": False,
         }

@@ -35,7 +35,9 @@ def build_consumer(app, **overrides) -> ProgressRecordingConsumer:
     if extra.get("WLT_CONSUMER_SESSION_TIMEOUT_MS"):
         overrides.setdefault("session.timeout.ms", int(extra["WLT_CONSUMER_SESSION_TIMEOUT_MS"]))
     consumer = Consumer(
-        consumer_config(settings.kafka_bootstrap, consumer_group(extra), **overrides)
+        consumer_config(
+            settings.kafka_bootstrap, consumer_group(extra), **settings.kafka_auth, **overrides
+        )
     )
     with app.app_context():
         engine = db.engine

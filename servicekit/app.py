@@ -120,7 +120,12 @@ def create_service_app(
     if uses_broker:
         # Reported, not required: this process only writes the outbox, which keeps events
         # while the broker is away, so requests still succeed.
-        add_ready_check(app, "broker", broker_check(settings.kafka_bootstrap), critical=False)
+        add_ready_check(
+            app,
+            "broker",
+            broker_check(settings.kafka_bootstrap, settings.kafka_auth),
+            critical=False,
+        )
     return app, api
 
 

@@ -34,6 +34,9 @@ class Settings:
     service_key: str = ""
     service_public_keys: dict[str, str] = field(default_factory=dict)
     kafka_bootstrap: str = ""
+    # librdkafka settings that authenticate this service to the broker (SASL), or none
+    # where the broker takes anyone (development: one broker on loopback)
+    kafka_auth: dict[str, str] = field(default_factory=dict)
     topic_prefix: str = ""
     discovery: str = "static"
     consul_url: str = "http://127.0.0.1:8500"
@@ -101,6 +104,33 @@ def _public_key_table(environ: dict[str, str], name: str, env: str) -> dict[str,
     return table
 
 
+def kafka_auth_setting(environ: dict[str, str], env: str) -> dict[str, str]:
+    """The broker credentials of this service (KAFKA_SASL_USERNAME/PASSWORD) for librdkafka.
+
+    In production a service that talks to a broker must authenticate: the broker's ACLs
+    let each service write only the topics it owns (compose.yaml, kafka-init).
+    """
+    username = environ.get("KAFKA_SASL_USERNAME", "")
+    password = environ.get("KAFKA_SASL_PASSWORD", "")
+    if bool(username) != bool(password):
+        raise ConfigError(
+            "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are set together or not at all"
+        )
+    if not username:
+        if env == "production" and environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            raise ConfigError(
+                "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set in production: "
+                "the broker serves only the services it knows"
+            )
+        return {}
+    return {
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "PLAIN",
+        "sasl.username": username,
+        "sasl.password": password,
+    }
+
+
 def load_settings(service_name: str, environ: dict[str, str] | None = None) -> Settings:
     """Read and check the settings of one service; fail fast on anything unsafe."""
     environ = dict(os.environ if environ is None else environ)
@@ -120,6 +150,7 @@ def load_settings(service_name: str, environ: dict[str, str] | None = None) -> S
         service_key=private_key_setting(environ, "WLT_SERVICE_KEY", env),
         service_public_keys=_public_key_table(environ, "WLT_SERVICE_PUBLIC_KEYS", env),
         kafka_bootstrap=environ.get("KAFKA_BOOTSTRAP_SERVERS", ""),
+        kafka_auth=kafka_auth_setting(environ, env),
         topic_prefix=environ.get("KAFKA_TOPIC_PREFIX", ""),
         discovery=environ.get("DISCOVERY", "static"),
         consul_url=environ.get("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500"),

@@ -116,8 +116,13 @@ def database_check(db) -> ReadyCheck:
     return check
 
 
-def broker_check(bootstrap: str, ttl_s: float = 5.0) -> ReadyCheck:
-    """Ready when the broker answers a metadata request (cached a few seconds)."""
+def broker_check(
+    bootstrap: str, auth: dict[str, str] | None = None, ttl_s: float = 5.0
+) -> ReadyCheck:
+    """Ready when the broker answers a metadata request (cached a few seconds).
+
+    `auth` are the service's broker credentials: a broker that refuses them is not ready.
+    """
     state: dict[str, Any] = {"at": 0.0, "result": (False, "not checked")}
 
     def check() -> tuple[bool, Any]:
@@ -128,7 +133,7 @@ def broker_check(bootstrap: str, ttl_s: float = 5.0) -> ReadyCheck:
             from confluent_kafka.admin import AdminClient
 
             try:
-                AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=1)
+                AdminClient({"bootstrap.servers": bootstrap, **(auth or {})}).list_topics(timeout=1)
                 state["result"] = (True, "ok")
             except Exception as exc:  # noqa: BLE001
                 state["result"] = (False, f"unreachable: {exc.__class__.__name__}")

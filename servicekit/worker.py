@@ -52,7 +52,7 @@ def run_worker(
         engine = db.engine
     threads: list[threading.Thread] = []
     if outbox is not None:
-        producer = Producer(producer_config(settings.kafka_bootstrap))
+        producer = Producer(producer_config(settings.kafka_bootstrap, **settings.kafka_auth))
         relay = OutboxRelay(engine, outbox, producer, topic_prefix=settings.topic_prefix)
         threads.append(threading.Thread(target=relay.run, args=(stop,), name="relay"))
     loop: EventConsumer | None = None
@@ -60,7 +60,9 @@ def run_worker(
         loop = consumer_factory(app)
     elif handlers:
         assert processed is not None and dead_letters is not None and group_id
-        consumer = Consumer(consumer_config(settings.kafka_bootstrap, group_id))
+        consumer = Consumer(
+            consumer_config(settings.kafka_bootstrap, group_id, **settings.kafka_auth)
+        )
         loop = EventConsumer(
             engine,
             consumer,

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from devstack.services import SERVICES
-from servicekit import topics
 from tests.compose.conftest import ONE_SHOT
 from tests.conftest import ROOT
 
@@ -172,6 +171,8 @@ def test_replicas_can_scale_without_fixed_names(containers):
         "WLT_SERVICE_PUBLIC_KEYS",
         *[f"{name.upper()}_SERVICE_KEY" for name in SERVICE_NAMES],
         *[f"{name.upper()}_DB_PASSWORD" for name in SERVICE_NAMES],
+        "KAFKA_ADMIN_PASSWORD",
+        *[f"{name.upper()}_KAFKA_PASSWORD" for name in SERVICE_NAMES],
     ],
 )
 def test_secrets_must_come_from_the_env_file_and_are_documented(variable):
@@ -191,11 +192,48 @@ def test_kafka_runs_in_kraft_mode_and_contract_topics_are_created(containers):
     kafka = containers["kafka"]["environment"]
     assert containers["kafka"]["image"] == "apache/kafka:4.1.1"
     assert set(kafka["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
-    assert kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+    # topics and grants come from the kit's one-shot, run with the admin login
+    assert containers["kafka-init"]["command"] == ["python", "-m", "servicekit.broker_setup"]
+    assert containers["kafka-init"]["environment"]["KAFKA_SASL_USERNAME"] == "admin"
 
-    init = " ".join(containers["kafka-init"]["command"])
-    for topic in (topics.MEDIA_ENTRY_CHANGED, topics.USER_DELETED):
-        assert topic in init
+
+def broker_properties(environment: dict[str, str]) -> dict[str, str]:
+    """server.properties lines as the Kafka image makes them from KAFKA_* variables."""
+    props = {}
+    for name, value in environment.items():
+        if not name.startswith("KAFKA_") or name.endswith("_OPTS"):
+            continue
+        key = name.removeprefix("KAFKA_").lower()
+        key = key.replace("___", "-").replace("__", "@").replace("_", ".").replace("@", "_")
+        props[key] = str(value)
+    return props
+
+
+def test_the_broker_authenticates_and_authorizes_as_the_tested_local_one(containers):
+    from devstack.kafka import authenticated_properties
+
+    compose_props = broker_properties(containers["kafka"]["environment"])
+    tested = authenticated_properties("", 9092, "kafka:9092", 9093, {"admin": "x"})
+    jaas = compose_props.pop("listener.name.client.plain.sasl.jaas.config")
+    tested.pop("listener.name.client.plain.sasl.jaas.config")
+    for key, value in tested.items():
+        assert compose_props.get(key) == value, key
+    # the broker knows the admin and every service, each by its own password variable
+    for name in ["admin", *SERVICE_NAMES]:
+        variable = "KAFKA_ADMIN_PASSWORD" if name == "admin" else f"{name.upper()}_KAFKA_PASSWORD"
+        assert f'user_{name}="${{{variable}:?' in jaas, name
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=SERVICE_NAMES)
+def test_each_service_logs_in_to_the_broker_as_itself(containers, spec):
+    from servicekit import broker_setup
+
+    for container in app_containers(spec.name):
+        env = containers[container]["environment"]
+        assert env["KAFKA_SASL_USERNAME"] == spec.name, container
+        assert env["KAFKA_SASL_PASSWORD"].startswith(f"${{{spec.name.upper()}_KAFKA_PASSWORD:?")
+    granted = set(broker_setup.WRITES) | set(broker_setup.READS)
+    assert spec.name in granted
 
 
 def test_consul_runs_with_its_ui_behind_the_gateway(containers):

@@ -64,13 +64,22 @@ def htpasswd_sha(user: str, password: str) -> str:
 
 def write_env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
     """A fresh .env: every secret .env.example names, random; gateway on 127.0.0.1 only."""
+    from servicekit.keys import env_block
+
+    keys = env_block()  # the Ed25519 keys, as `python -m servicekit.keys` prints them
     values: dict[str, str] = {}
     for line in (ROOT / ".env.example").read_text().splitlines():
         key, sep, placeholder = line.partition("=")
         if not sep or key.startswith("#"):
             continue
-        # Consul ACL tokens must be UUIDs; everything else is hex (URL-safe)
-        values[key] = str(uuid.uuid4()) if "UUID" in placeholder else secrets.token_hex(32)
+        if key in keys:
+            values[key] = keys[key]
+        elif "UUID" in placeholder:  # Consul ACL tokens must be UUIDs
+            values[key] = str(uuid.uuid4())
+        else:  # passwords: hex, URL-safe inside DATABASE_URL
+            values[key] = secrets.token_hex(32)
+    missing = set(keys) - set(values)
+    assert not missing, f".env.example does not name {sorted(missing)}"
     if "WLT_DASHBOARD_USERS" in values:
         password = secrets.token_hex(24)
         values["WLT_DASHBOARD_USERS"] = htpasswd_sha(DASHBOARD_USER, password)
@@ -80,6 +89,9 @@ def write_env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
         WLT_GATEWAY_PORT=str(ports["gateway"]),
         WLT_DASHBOARD_PORT=str(ports["dashboard"]),
         WLT_CONSUL_UI_PORT=str(ports["consul"]),
+        # as the local test stacks (tests/conftest.py TEST_GATEWAY_LIMITS): one client
+        # signs up hundreds of people per suite
+        WLT_CREDENTIALS_PER_MINUTE=str(TEST_CREDENTIALS_PER_MINUTE),
     )
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     path.chmod(0o600)
@@ -89,10 +101,8 @@ def write_env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
 # The suites send every request from one client, far faster than one person would: as the
 # local test stacks do (tests/conftest.py), the gateway under test keeps its rate-limit
 # middlewares with roomier numbers. Everything else of traefik/compose is used as it is.
-TEST_RATE_LIMITS = {
-    "rate-limit": {"average": 2000, "burst": 4000},
-    "credentials-limit": {"average": 1200, "period": "1m", "burst": 40},
-}
+TEST_RATE_LIMITS = {"rate-limit": {"average": 2000, "burst": 4000}}
+TEST_CREDENTIALS_PER_MINUTE = 600  # the auth service's credential limit (auth_service/gate.py)
 
 
 def gateway_config_for_tests(folder: Path) -> Path:

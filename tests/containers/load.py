@@ -75,10 +75,10 @@ class Load:
     def failed(outcomes: list[Outcome]) -> list[Outcome]:
         return [o for o in outcomes if o.status != 200]
 
-    def in_flight_at(self, moment: float) -> int:
-        """Requests started before `moment` that had not ended by then."""
+    def in_flight_during(self, start: float, end: float) -> int:
+        """Requests under way at some moment of [start, end]."""
         with self._lock:
-            return sum(1 for o in self.outcomes if o.started <= moment < o.ended)
+            return sum(1 for o in self.outcomes if o.started <= end and o.ended > start)
 
     @staticmethod
     def summary(outcomes: list[Outcome]) -> str:

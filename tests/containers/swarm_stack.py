@@ -14,13 +14,24 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
 import requests
 
+from servicekit.keys import env_block
 from tests.containers import images
-from tests.containers.compose import ROUTED, SERVICE_NAMES, eventually, free_port
+from tests.containers.compose import (
+    DASHBOARD_USER,
+    ROUTED,
+    SERVICE_NAMES,
+    TEST_CREDENTIALS_PER_MINUTE,
+    eventually,
+    free_port,
+    gateway_config_for_tests,
+    htpasswd_sha,
+)
 from tests.containers.phases import phase, say
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,17 +50,33 @@ def docker(*args: str, check: bool = True, timeout: float = 300) -> str:
     return result.stdout.strip()
 
 
-def stack_secrets() -> dict[str, str]:
+def stack_keys() -> tuple[dict[str, str], dict[str, str]]:
+    """Fresh Ed25519 keys: (the private ones as Swarm secrets, the public ones as variables)."""
+    keys = env_block()
+    private = {
+        "wlt_token_signing_key": keys["WLT_TOKEN_SIGNING_KEY"],
+        "wlt_assertion_signing_key": keys["WLT_ASSERTION_SIGNING_KEY"],
+    }
+    private.update(
+        {f"wlt_{name}_service_key": keys[f"{name.upper()}_SERVICE_KEY"] for name in SERVICE_NAMES}
+    )
+    public = {name: keys[name] for name in ("WLT_ASSERTION_PUBLIC_KEY", "WLT_SERVICE_PUBLIC_KEYS")}
+    return private, public
+
+
+def stack_secrets(private_keys: dict[str, str], dashboard_password: str) -> dict[str, str]:
     """Fresh values for every secret the stack declares."""
     values = {
-        "wlt_jwt_secret": secrets.token_hex(32),
-        "wlt_service_token": secrets.token_hex(32),
+        **private_keys,
         "wlt_consul_management_token": str(uuid.uuid4()),
         "wlt_consul_token_traefik": str(uuid.uuid4()),
+        "wlt_dashboard_users": htpasswd_sha(DASHBOARD_USER, dashboard_password),
+        "wlt_kafka_admin_password": secrets.token_hex(32),
     }
     for name in SERVICE_NAMES:
         password = secrets.token_hex(32)
         values[f"wlt_consul_token_{name}"] = str(uuid.uuid4())
+        values[f"wlt_{name}_kafka_password"] = secrets.token_hex(32)
         values[f"wlt_{name}_db_password"] = password
         values[f"wlt_{name}_database_url"] = (
             f"postgresql://{name}_service:{password}@{name}-db:5432/{name}_service"
@@ -87,7 +114,11 @@ def run_swarm() -> None:
     var.mkdir(parents=True, exist_ok=True)
     made_swarm = False
     ports = {"gateway": free_port(), "dashboard": free_port(), "consul": free_port()}
-    values = stack_secrets()
+    private_keys, public_keys = stack_keys()
+    dashboard_password = secrets.token_hex(24)
+    values = stack_secrets(private_keys, dashboard_password)
+    # the gateway config with the suites' roomier rate limits, as the compose run uses
+    gateway = gateway_config_for_tests(Path(tempfile.mkdtemp(prefix="wlt-swarm-")) / "traefik")
     try:
         with phase("swarm init"):
             if docker("info", "--format", "{{.Swarm.LocalNodeState}}") != "active":
@@ -107,7 +138,13 @@ def run_swarm() -> None:
                 )  # fmt: skip
         with phase("swarm stack up to healthy"):
             # one task per service on this shared two-core host; the tests scale one out
-            deploy_env = {"WLT_WEB_REPLICAS": "1", "WLT_GATEWAY_REPLICAS": "1"}
+            deploy_env = {
+                "WLT_WEB_REPLICAS": "1",
+                "WLT_GATEWAY_REPLICAS": "1",
+                "WLT_TRAEFIK_DYNAMIC": str(gateway / "dynamic.yml"),
+                "WLT_CREDENTIALS_PER_MINUTE": str(TEST_CREDENTIALS_PER_MINUTE),
+                **public_keys,
+            }
             subprocess.run(
                 ["docker", "stack", "deploy", "--resolve-image", "never",
                  "-c", str(STACK_FILE), STACK],
@@ -133,6 +170,7 @@ def run_swarm() -> None:
             "WLT_SWARM_DASHBOARD": f"http://127.0.0.1:{ports['dashboard']}",
             "WLT_SWARM_CONSUL": f"http://127.0.0.1:{ports['consul']}",
             "WLT_SWARM_CONSUL_TOKEN": values["wlt_consul_management_token"],
+            "WLT_TEST_DASHBOARD_PASSWORD": dashboard_password,
         }
         with phase("e2e suite through the swarm gateway"):
             pytest("tests/e2e", "-q", "--ignore=tests/e2e/test_deletion_with_stopped_worker.py",

@@ -64,3 +64,30 @@ def test_service_urls_and_topic_prefix_come_from_environment():
     )
     assert settings.service_urls == {"user": "http://u:1"}
     assert settings.topic("user-deleted") == "p.user-deleted"
+
+
+def test_production_with_a_broker_needs_its_credentials():
+    with_broker = {**BASE, "WLT_ENV": "production", "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092"}
+    with pytest.raises(ConfigError, match="KAFKA_SASL_USERNAME"):
+        load_settings("user", with_broker)
+    settings = load_settings(
+        "user", {**with_broker, "KAFKA_SASL_USERNAME": "user", "KAFKA_SASL_PASSWORD": "pw"}
+    )
+    assert settings.kafka_auth == {
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "PLAIN",
+        "sasl.username": "user",
+        "sasl.password": "pw",
+    }
+
+
+def test_a_broker_username_without_its_password_is_refused_in_any_mode():
+    with pytest.raises(ConfigError):
+        load_settings("user", {**BASE, "KAFKA_SASL_USERNAME": "user"})
+
+
+def test_development_talks_to_a_local_broker_without_credentials():
+    assert (
+        load_settings("user", {**BASE, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092"}).kafka_auth
+        == {}
+    )

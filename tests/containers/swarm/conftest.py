@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from tests.containers.compose import DASHBOARD_USER
+
 
 @dataclass(frozen=True)
 class Stack:
@@ -41,7 +43,9 @@ class Stack:
 
     def routed_servers(self, service: str) -> list[str]:
         response = requests.get(
-            f"{self.dashboard}/api/http/services/{service}@consulcatalog", timeout=5
+            f"{self.dashboard}/api/http/services/{service}@consulcatalog",
+            auth=(DASHBOARD_USER, os.environ["WLT_TEST_DASHBOARD_PASSWORD"]),
+            timeout=5,
         )
         if response.status_code == 404:
             return []
