@@ -1,4 +1,4 @@
-"""Contract topic names (../shared/contract.md, "Events").
+"""Contract topic names (docs/api.md, "Events").
 
 Each consumer defines the event fields it reads itself.
 """
