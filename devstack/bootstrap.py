@@ -3,7 +3,8 @@
     python3 devstack/bootstrap.py      # or: python -m devstack setup
 
 Steps, each printed with its duration: the virtual environment, the Python
-packages (only when requirements*.txt changed since the last install), the
+packages (the hash-checked lock requirements-dev.txt, which holds the services' lock
+requirements.txt too; only when a lock changed since the last install), the
 Kafka broker's jars (only when missing or the pom changed), the Traefik binary, and
 the Consul binary (found, or built once from its Go module and cached: devstack/consulbin.py).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,12 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `devstack` importable
     sys.path.insert(0, str(ROOT))
+from devstack.progress import run_with_progress  # noqa: E402 - needs the path above
+
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
 CACHE = ROOT / "var" / "cache"
 KAFKA_LIBS = CACHE / "kafka-libs"
 POM = ROOT / "devstack" / "kafka" / "pom.xml"
-REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
+REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")  # the locks (make lock)
+INSTALLED_LOCK = "requirements-dev.txt"  # everything: the services' packages and the tools
 
 
 @contextmanager
@@ -75,11 +80,20 @@ def ensure_packages() -> None:
         with step("python packages up to date"):
             pass
         return
-    args = [str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    for path in files:
-        args += ["-r", str(path)]
-    with step("installed python packages"):
-        subprocess.run(args, check=True, cwd=ROOT)
+    lock = ROOT / INSTALLED_LOCK
+    total = sum(1 for line in lock.read_text().splitlines() if re.match(r"^[A-Za-z0-9]", line))
+    args = [
+        str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
+        "--progress-bar", "off", "--require-hashes", "-r", str(lock),
+    ]  # fmt: skip
+    with step(f"installed python packages from {INSTALLED_LOCK}"):
+        result = run_with_progress(
+            args, label="pip", counts=r"^(Collecting|Requirement already satisfied) ",
+            unit="packages", total=total, cwd=ROOT,
+        )  # fmt: skip
+    if result.returncode != 0:
+        print(result.stdout, file=sys.stderr)
+        raise subprocess.CalledProcessError(result.returncode, args)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(wanted + "\n")
 
@@ -102,18 +116,16 @@ def ensure_kafka_libs() -> None:
     # a changed pom must not leave old jars on the classpath
     shutil.rmtree(KAFKA_LIBS, ignore_errors=True)
     with step(f"resolved kafka jars into {KAFKA_LIBS}"):
-        # output kept for failures only: quiet Maven still prints colour resets
-        result = subprocess.run(
+        # Maven's own output is kept for failures; the terminal gets a count of artifacts
+        result = run_with_progress(
             [
-                "mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+                "mvn", "-B", "-f", str(POM), "dependency:copy-dependencies",
                 f"-DoutputDirectory={KAFKA_LIBS}", "-DincludeScope=runtime",
             ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
+            label="maven", counts=r"Copying |Downloaded from ", unit="artifacts", cwd=ROOT,
         )  # fmt: skip
     if result.returncode != 0:
-        print(result.stdout + result.stderr, file=sys.stderr)
+        print(result.stdout, file=sys.stderr)
         raise subprocess.CalledProcessError(result.returncode, result.args)
     stamp.write_text(wanted + "\n")
 

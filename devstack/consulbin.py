@@ -18,6 +18,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from devstack.progress import run_with_progress
+
 CONSUL_VERSION = "1.14.11"
 MIN_VERSION = (1, 14)
 _WRAPPER_GO_MOD = f"""module local/consulbuild
@@ -94,17 +96,22 @@ def build_consul(log=print) -> Path:
         f"[setup] building Consul v{CONSUL_VERSION} from its Go module"
         f" (first time about 7 minutes on 2 cores; log {log_path})"
     )
+    # (what, argv, output lines that count as progress: `go mod tidy` names each module)
     steps = [
-        ("downloaded Consul's modules (go mod tidy)", [go, "mod", "tidy"]),
+        ("downloaded Consul's modules (go mod tidy)", [go, "mod", "tidy"], r"go: downloading "),
         (
             f"compiled consul v{CONSUL_VERSION}",
             [go, "build", "-o", str(target) + ".part", "github.com/hashicorp/consul"],
+            None,
         ),
     ]
     with open(log_path, "w") as log_file:
-        for what, argv in steps:
+        for what, argv, counts in steps:
             t0 = time.monotonic()
-            result = subprocess.run(argv, cwd=work, stdout=log_file, stderr=subprocess.STDOUT)
+            result = run_with_progress(
+                argv, label=f"consul {argv[1]}", counts=counts, unit="modules",
+                every_s=15, cwd=work, log_file=log_file, say=log,
+            )  # fmt: skip
             if result.returncode != 0:
                 raise subprocess.CalledProcessError(result.returncode, argv)
             log(f"[setup]   {what} ({time.monotonic() - t0:.1f} s)")

@@ -47,12 +47,14 @@ from devstack.services import (
 )
 from devstack.supervisor import ManagedProcess, Supervisor
 from devstack.traefik import (
+    DEV_CORS_ORIGINS,
     GatewayLimits,
     dashboard_login,
     dashboard_users,
     traefik_binary,
     write_config,
 )
+from devstack.traefik import cors_origins as parse_cors_origins
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +81,8 @@ class LocalStack:
       and says so loudly.
     from_environment: False ignores WLT_POSTGRES_URL, KAFKA_BOOTSTRAP_SERVERS,
       KAFKA_TOPIC_PREFIX and DISCOVERY (tests that must start their own servers).
+    cors_origins: origins a browser app may call the gateway from; default
+      WLT_CORS_ORIGINS (comma-separated), else the development origins (port 3000).
     strict: raise StartupError when a service fails to become ready (tests);
       when False, warn and let the supervisor keep retrying (`make run`).
     """
@@ -100,6 +104,7 @@ class LocalStack:
         topic_prefix: str | None = None,
         discovery: str | None = None,
         gateway_limits: GatewayLimits | None = None,
+        cors_origins: Sequence[str] | None = None,
         gunicorn_workers: int = 2,
         ready_timeout: float = 60.0,
         strict: bool = True,
@@ -144,11 +149,15 @@ class LocalStack:
         if self.discovery not in ("consul", "static"):
             raise ValueError(f"DISCOVERY must be consul or static, not {self.discovery!r}")
         self.gateway_limits = gateway_limits or GatewayLimits()
+        if cors_origins is None:
+            cors_origins = parse_cors_origins(environ.get("WLT_CORS_ORIGINS")) or DEV_CORS_ORIGINS
+        self.cors_origins = tuple(cors_origins)
         self.consul: ConsulAgent | None = None
         self.consul_tokens: ConsulTokens | None = None
         self.supervisor = Supervisor(log=log)
         self._secrets: dict[str, str] = {}
         self._started = False
+        self.warnings: list[str] = []  # said during start-up; the ready banner counts them
 
     # -- addresses and environment -----------------------------------------
 
@@ -526,6 +535,7 @@ class LocalStack:
                 limits=self.gateway_limits,
                 dashboard=dashboard_users(*self.dashboard_login),
                 verify_url=self.verify_url,
+                cors=self.cors_origins,
             )
             process = self._add(
                 "traefik", [traefik_binary(), f"--configFile={static}"], dict(os.environ)
@@ -585,6 +595,7 @@ class LocalStack:
         self._warn(message)
 
     def _warn(self, message: str) -> None:
+        self.warnings.append(message)
         self.log(f"WARNING: {message}")
 
     def _load_secrets(self) -> None:

@@ -147,12 +147,57 @@ def limit_middlewares(limits: GatewayLimits) -> dict:
     }
 
 
+# CORS: a browser app on an allowed origin may call the API with a bearer token. Traefik's
+# headers middleware answers a preflight (OPTIONS with Access-Control-Request-Method)
+# itself, so in the chains it sits before forward auth: a preflight never reaches /verify.
+# No origin is allowed unless configured (compose: WLT_CORS_ORIGINS, comma-separated);
+# `make run` and the test stacks allow the usual development origins.
+DEV_CORS_ORIGINS = ("http://localhost:3000", "http://127.0.0.1:3000")
+CORS_ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+]
+CORS_EXPOSED_HEADERS = [
+    "X-Request-Id",
+    "Retry-After",
+    "ETag",
+    "RateLimit",
+    "RateLimit-Policy",
+    "Location",
+]
+
+
+def cors_middleware(origins: Sequence[str] | str) -> dict:
+    """The `cors` headers middleware for these allowed origins (a list, or compose's template)."""
+    return {
+        "headers": {
+            "accessControlAllowOriginList": origins if isinstance(origins, str) else list(origins),
+            "accessControlAllowMethods": ["GET", "POST", "PATCH", "DELETE"],
+            "accessControlAllowHeaders": list(CORS_ALLOWED_HEADERS),
+            "accessControlExposeHeaders": list(CORS_EXPOSED_HEADERS),
+            "accessControlAllowCredentials": True,
+            "accessControlMaxAge": 600,
+            "addVaryHeader": True,
+        }
+    }
+
+
+def cors_origins(value: str | None) -> tuple[str, ...]:
+    """Origins from a comma-separated WLT_CORS_ORIGINS value (blanks dropped)."""
+    return tuple(origin.strip() for origin in (value or "").split(",") if origin.strip())
+
+
 # Routers' middleware chains, outermost first. Headers first, so answers made by the
-# gateway itself carry them too; errors before auth, so an unreachable auth service is a
-# problem document as well; limits before auth, so a flood never reaches /verify; the body
-# is buffered after auth (a refused request's body is never read).
+# gateway itself carry them too; CORS before auth, so it answers preflights; errors before
+# auth, so an unreachable auth service is a problem document as well; limits before auth,
+# so a flood never reaches /verify; the body is buffered after auth (a refused request's
+# body is never read).
 SERVICE_CHAIN = [
     "security-headers",
+    "cors",
     "gateway-errors",
     "rate-limit-page",
     "rate-limit",
@@ -168,6 +213,12 @@ CREDENTIALS_RULE = (
     "Method(`POST`) && (Path(`/auth/signup`) || Path(`/auth/signin`) || Path(`/auth/password`))"
 )
 CREDENTIALS_CHAIN = [name for name in SERVICE_CHAIN if not name.startswith("rate-limit")]
+# The API docs page and the problem pages: public, so no forward auth; any service serves
+# them (servicekit/pages.py), taken from the pool of the gateway's error pages.
+PAGES_RULE = "Path(`/docs`) || PathPrefix(`/docs/`) || PathRegexp(`^/problems/[a-z-]+$`)"
+PAGES_CHAIN = [
+    name for name in SERVICE_CHAIN if name not in ("auth", "body-limit-page", "body-limit")
+]
 
 
 def dashboard_login(path: Path) -> tuple[str, str]:
@@ -297,12 +348,14 @@ def dynamic_config(
     limits: GatewayLimits = GatewayLimits(),
     dashboard: list[str] | None = None,
     verify_url: str | None = None,
+    cors: Sequence[str] = (),
 ) -> dict:
     """Routers, middlewares and (static discovery only) load balancers (file provider).
 
     With `discovery="consul"` each router's service is `<name>@consulcatalog`: Consul
     says which instances pass their checks. With "static" the file lists one server each.
-    `dashboard` is the basicAuth users list of the dashboard router.
+    `dashboard` is the basicAuth users list of the dashboard router; `cors` the allowed
+    origins of browser apps.
     """
     if auth_port is None:
         auth_port = port_base + next((s.port_offset for s in services if s.name == "auth"), 1)
@@ -318,6 +371,7 @@ def dynamic_config(
             }
         },
         "security-headers": SECURITY_HEADERS_MIDDLEWARE,
+        "cors": cors_middleware(cors),
         "not-found": not_found,
         "gateway-errors": GATEWAY_ERRORS_MIDDLEWARE,
         "retry": RETRY_MIDDLEWARE,
@@ -340,6 +394,13 @@ def dynamic_config(
             "entryPoints": ["web"],
             "middlewares": ["security-headers", "not-found"],
             "service": "noop@internal",
+        },
+        "pages": {
+            "rule": PAGES_RULE,
+            "priority": 100,
+            "entryPoints": ["web"],
+            "middlewares": list(PAGES_CHAIN),
+            "service": PROBLEMS_SERVICE,
         },
         "dashboard": {
             "rule": "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
@@ -419,6 +480,7 @@ def write_config(
     limits: GatewayLimits = GatewayLimits(),
     dashboard: list[str] | None = None,
     verify_url: str | None = None,
+    cors: Sequence[str] = (),
 ) -> tuple[Path, Path]:
     """Write traefik.yml and dynamic.yml into `out_dir`; return their paths."""
     out_dir = Path(out_dir)
@@ -441,6 +503,7 @@ def write_config(
                 limits=limits,
                 dashboard=dashboard,
                 verify_url=verify_url,
+                cors=cors,
             )
         )
     )

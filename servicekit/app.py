@@ -27,6 +27,7 @@ from .http import ServiceClient
 from .identity import install_identity
 from .input_guard import install_input_guard
 from .logging import configure_logging, install_request_logging
+from .pages import bp as pages_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ def create_service_app(
     install_request_logging(app, quiet_paths)
     install_input_guard(app)
     install_health(app, quiet_paths)
+    app.register_blueprint(pages_blueprint)
     install_identity(app, settings)
 
     @app.after_request

@@ -1,4 +1,4 @@
-"""The event contract (docs/statistics.md, "Events"): names, value ranges and builders.
+"""The event contract (docs/api.md, "Events (Kafka)"): names, value ranges and builders.
 
 Producers build their events here, so a field is named and shaped in one place;
 consumers read what they need themselves and take only the constants from here (each

@@ -12,10 +12,11 @@ from typing import Any
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
+from .problem_types import problem_type
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-_TYPE_BASE = "https://watchlist-tracker.example/problems/"
 
 
 class DomainError(Exception):
@@ -66,10 +67,6 @@ class ServiceUnavailable(DomainError):
     status, title = 503, "Service unavailable"
 
 
-def _slug(title: str) -> str:
-    return title.lower().replace(" ", "-")
-
-
 def problem(
     status: int,
     title: str,
@@ -81,7 +78,7 @@ def problem(
 ) -> Response:
     """Build an `application/problem+json` response."""
     body: dict[str, Any] = {
-        "type": _TYPE_BASE + _slug(title),
+        "type": problem_type(status, title),
         "title": title,
         "status": status,
         "detail": detail,

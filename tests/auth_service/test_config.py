@@ -7,7 +7,14 @@ from servicekit import keys
 from servicekit.config import ConfigError
 from tests.helpers import KEY_ENV, SERVICE_KEYS
 
-PRODUCTION = {**KEY_ENV, "WLT_ENV": "production", "WLT_SERVICE_KEY": SERVICE_KEYS["auth"]}
+PRODUCTION = {
+    **KEY_ENV,
+    "WLT_ENV": "production",
+    "WLT_SERVICE_KEY": SERVICE_KEYS["auth"],
+    # production talks to its broker with a login (servicekit.config.kafka_auth_setting)
+    "KAFKA_SASL_USERNAME": "auth",
+    "KAFKA_SASL_PASSWORD": "a-password-the-test-broker-never-checks",
+}
 
 
 def test_production_starts_with_every_key(make_app):

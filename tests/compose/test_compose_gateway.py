@@ -92,7 +92,18 @@ def test_shared_middlewares_match_the_local_gateway(compose_dynamic, local_dynam
     assert compose_dynamic["middlewares"][middleware] == local_dynamic["middlewares"][middleware]
 
 
-@pytest.mark.parametrize("router", ["deny-internal", "catch-all"])
+def test_cors_matches_the_local_gateway_but_takes_its_origins_from_the_environment(
+    compose_dynamic, local_dynamic
+):
+    compose_cors = dict(compose_dynamic["middlewares"]["cors"]["headers"])
+    local_cors = dict(local_dynamic["middlewares"]["cors"]["headers"])
+
+    assert compose_cors.pop("accessControlAllowOriginList") == '{{ env "WLT_CORS_ORIGINS" }}'
+    assert local_cors.pop("accessControlAllowOriginList") == []
+    assert compose_cors == local_cors
+
+
+@pytest.mark.parametrize("router", ["deny-internal", "catch-all", "pages"])
 def test_deny_routers_match_the_local_gateway(compose_dynamic, local_dynamic, router):
     assert compose_dynamic["routers"][router] == local_dynamic["routers"][router]
 

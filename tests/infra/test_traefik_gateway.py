@@ -228,6 +228,7 @@ def test_checked_in_gateway_config_matches_the_generator():
             port_base=DEFAULT_PORT_BASE,
             dashboard=CHECKED_IN["dashboard"],
             verify_url=CHECKED_IN["verify_url"],
+            cors=CHECKED_IN["cors"],
         )
     )
     assert Path(folder / "dynamic.yml").read_text() == dynamic, "run make traefik-config"
