@@ -11,8 +11,7 @@ import pytest
 from auth_service.verify import Access, access_rule
 from devstack.services import SERVICES
 from servicekit.problem_types import PROBLEM_PAGES, PROBLEM_TYPES
-from tests.helpers import ROOT
-from tests.helpers import KEY_ENV, service_key_env
+from tests.helpers import KEY_ENV, ROOT, service_key_env
 
 REFERENCE = ROOT / "docs" / "api.md"
 # Served by every app but not part of the public API: each service's own port only, or
