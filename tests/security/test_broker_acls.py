@@ -34,7 +34,6 @@ def broker(tmp_path_factory) -> Iterator[KafkaBroker]:
         free_port(),
         free_port(),
         ROOT / "var" / "cache" / "kafka-libs",
-        heap="256m",
         num_partitions=1,
         users=users,
     )
