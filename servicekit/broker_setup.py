@@ -104,6 +104,16 @@ def set_up(admin: AdminClient, topic_prefix: str = "", timeout_s: float = 15.0) 
     return report
 
 
+def every_binding() -> AclBindingFilter:
+    """The filter that matches every ACL binding on the broker."""
+    # None matches any name, principal and host (confluent-kafka's hints say str only)
+    anything: Any = None
+    return AclBindingFilter(
+        ResourceType.ANY, anything, ResourcePatternType.ANY, anything, anything,
+        AclOperation.ANY, AclPermissionType.ANY,
+    )  # fmt: skip
+
+
 def _wait_applied(admin: AdminClient, wanted: list[AclBinding], timeout_s: float) -> None:
     """Return once the broker authorizes with every binding in `wanted`.
 
@@ -112,12 +122,7 @@ def _wait_applied(admin: AdminClient, wanted: list[AclBinding], timeout_s: float
     so the one-shot ends only when the broker lists them all: services started after it
     find their grants in force.
     """
-    # None matches any name, principal and host (confluent-kafka's hints say str only)
-    anything: Any = None
-    every = AclBindingFilter(
-        ResourceType.ANY, anything, ResourcePatternType.ANY, anything, anything,
-        AclOperation.ANY, AclPermissionType.ANY,
-    )  # fmt: skip
+    every = every_binding()
     deadline = time.monotonic() + timeout_s
     while True:
         listed = set(admin.describe_acls(every, request_timeout=timeout_s).result())

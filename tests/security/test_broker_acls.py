@@ -145,17 +145,5 @@ def test_setting_up_again_changes_nothing(broker):
     admin = AdminClient({"bootstrap.servers": broker.bootstrap, **broker.admin_config})
     report = broker_setup.set_up(admin)
     assert not any(line.startswith("created") for line in report)
-    from confluent_kafka.admin import (
-        AclBindingFilter,
-        AclOperation,
-        AclPermissionType,
-        ResourcePatternType,
-        ResourceType,
-    )
-
-    every = AclBindingFilter(
-        ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
-        AclOperation.ANY, AclPermissionType.ANY,
-    )  # fmt: skip
-    bindings = admin.describe_acls(every, request_timeout=10).result()
+    bindings = admin.describe_acls(broker_setup.every_binding(), request_timeout=10).result()
     assert len(bindings) == len(broker_setup.wanted_acls())
