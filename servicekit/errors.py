@@ -50,6 +50,10 @@ class Conflict(DomainError):
     status, title = 409, "Conflict"
 
 
+class PreconditionFailed(DomainError):
+    status, title = 412, "Precondition failed"
+
+
 class Unprocessable(DomainError):
     status, title = 422, "Validation failed"
 

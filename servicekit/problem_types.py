@@ -91,6 +91,17 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             ),
         ),
         ProblemType(
+            "precondition-failed",
+            412,
+            "Precondition failed",
+            (
+                "The `If-Match` of this write names a version the resource no longer has: "
+                "someone changed it since you read it, and nothing was changed now. Read it "
+                "again (its `ETag`, also given as `currentEtag`), merge, and retry with the "
+                "new tag."
+            ),
+        ),
+        ProblemType(
             "payload-too-large",
             413,
             "Payload too large",

@@ -9,12 +9,15 @@ from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
 from servicekit.identity import BEARER, caller_id, login_required
+from servicekit.keyset import MediaQuery
+from servicekit.preconditions import if_match, not_modified, tagged
 
 from . import queries, services
 from .models import Entry, WatchList, db
 from .schemas import (
     EntryCreate,
     EntryOut,
+    EntryPage,
     EntryUpdate,
     ListCreate,
     ListDetailOut,
@@ -22,7 +25,10 @@ from .schemas import (
     ListPage,
     ListPageArgs,
     ListUpdate,
+    MediaPageArgs,
 )
+
+_CONDITIONAL = "`If-Match` (an ETag, a list of them, or `*`): 412 unless it names the current one."
 
 blp = ApiBlueprint(
     "watchlists", __name__, url_prefix="/watchlists", description="Personal watchlists"
@@ -48,38 +54,64 @@ def list_watchlists(limit: int, cursor: str | None):
 @blp.doc(security=BEARER)
 def create_watchlist(body: dict):
     """Create a list."""
-    return services.create_list(owner_id=caller_id(), name=body["name"])
+    created = services.create_list(owner_id=caller_id(), name=body["name"])
+    return created, tagged(created.version)
 
 
 @blp.route("/<uuid:list_id>", methods=["GET"])
 @login_required
 @blp.response(200, ListDetailOut)
+@blp.alt_response(304, description="Not modified: `If-None-Match` names the current ETag")
 @blp.doc(security=BEARER)
 def get_watchlist(list_id: uuid.UUID):
-    """One of the caller's lists with its media."""
-    detail = queries.get_list(owner_id=caller_id(), list_id=list_id)
+    """One of the caller's lists with the first page of its media (`nextCursor` for more)."""
+    row = queries.list_row(owner_id=caller_id(), list_id=list_id)
+    unchanged = not_modified(row.version)
+    if unchanged is not None:
+        return unchanged
+    detail = queries.get_list(row)
     # The entries come from the database already in their response shape (queries.get_list),
     # so they skip the schema; the response is still documented as ListDetailOut.
-    return jsonify({**ListOut().dump(detail), "media": detail.media})
+    body = {**ListOut().dump(detail), "media": detail.media, "nextCursor": detail.next_cursor}
+    response = jsonify(body)
+    response.headers.update(tagged(detail.version))
+    return response
+
+
+@blp.route("/<uuid:list_id>/media", methods=["GET"])
+@login_required
+@blp.arguments(MediaPageArgs, location="query", as_kwargs=True)
+@blp.response(200, EntryPage)
+@blp.doc(security=BEARER)
+def list_media(list_id: uuid.UUID, **args):
+    """A page of a list's media, filtered by `status`, sorted by `sort` and `order`."""
+    queries.list_row(owner_id=caller_id(), list_id=list_id)
+    items, next_cursor = queries.media_page(list_id=list_id, query=MediaQuery(**args))
+    return jsonify({"items": items, "nextCursor": next_cursor})
 
 
 @blp.route("/<uuid:list_id>", methods=["PATCH"])
 @login_required
 @blp.arguments(ListUpdate)
 @blp.response(200, ListOut)
+@blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 def rename_watchlist(body: dict, list_id: uuid.UUID):
     """Rename one of the caller's lists."""
-    return services.rename_list(owner_id=caller_id(), list_id=list_id, name=body["name"])
+    renamed = services.rename_list(
+        owner_id=caller_id(), list_id=list_id, name=body["name"], if_match=if_match()
+    )
+    return renamed, tagged(renamed.version)
 
 
 @blp.route("/<uuid:list_id>", methods=["DELETE"])
 @login_required
 @blp.response(204)
+@blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 def delete_watchlist(list_id: uuid.UUID):
     """Delete one of the caller's lists and its entries."""
-    services.delete_list(owner_id=caller_id(), list_id=list_id)
+    services.delete_list(owner_id=caller_id(), list_id=list_id, if_match=if_match())
 
 
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
@@ -90,7 +122,7 @@ def delete_watchlist(list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 def add_media(body: dict, list_id: uuid.UUID):
     """Add a film or series to one of the caller's lists."""
-    return services.add_entry(
+    added = services.add_entry(
         owner_id=caller_id(),
         list_id=list_id,
         media_id=body["mediaId"],
@@ -98,24 +130,34 @@ def add_media(body: dict, list_id: uuid.UUID):
         progress=body.get("progress"),
         rating=body.get("rating"),
     )
+    return added, tagged(added.version)
 
 
 @blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["PATCH"])
 @login_required
 @blp.arguments(EntryUpdate)
 @blp.response(200, EntryOut)
+@blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 def update_media(body: dict, list_id: uuid.UUID, media_id: int):
     """Change an entry's status, progress or rating (`null` clears progress or rating)."""
-    return services.update_entry(
-        owner_id=caller_id(), list_id=list_id, media_id=media_id, changes=body
+    updated = services.update_entry(
+        owner_id=caller_id(),
+        list_id=list_id,
+        media_id=media_id,
+        changes=body,
+        if_match=if_match(),
     )
+    return updated, tagged(updated.version)
 
 
 @blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["DELETE"])
 @login_required
 @blp.response(204)
+@blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 def remove_media(list_id: uuid.UUID, media_id: int):
     """Take a film or series out of one of the caller's lists."""
-    services.remove_entry(owner_id=caller_id(), list_id=list_id, media_id=media_id)
+    services.remove_entry(
+        owner_id=caller_id(), list_id=list_id, media_id=media_id, if_match=if_match()
+    )

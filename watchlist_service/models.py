@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_express
 
 from servicekit.contract import STATUSES
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
+from servicekit.keyset import entry_page_indexes
 
 MAX_PROGRESS = 2**31 - 1
 
@@ -43,6 +44,8 @@ class WatchList(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The ETag: bumped by every change of the list or of one of its entries.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     # Filled by the queries that show a list (`with_expression`), never stored.
     media_count: Mapped[int | None] = query_expression()
 
@@ -67,6 +70,9 @@ class Entry(db.Model):
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The ETag: the list's version when the entry last changed, so a removed and re-added
+    # entry never shows a tag it had before.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
     __table_args__ = (
         CheckConstraint("media_id > 0", name="ck_entries_media_id"),
@@ -77,6 +83,7 @@ class Entry(db.Model):
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 10", name="ck_entries_rating"),
         # The statistics service's catch-up reads counts per media in media id order.
         Index("ix_entries_media_id", "media_id"),
+        *entry_page_indexes("entries"),
     )
 
 

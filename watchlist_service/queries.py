@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, and_, func, literal_column, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import with_expression
 
 from servicekit.errors import NotFound, invalid
+from servicekit.keyset import MediaQuery, next_cursor, page_statement, sort_key
 from servicekit.schemas import decode_cursor, encode_cursor
 
 from .models import Entry, WatchList, db
@@ -31,6 +32,7 @@ class ListSummary:
     created_at: datetime
     updated_at: datetime
     media_count: int
+    version: int
 
 
 def owned(owner_id: uuid.UUID, list_id: uuid.UUID):
@@ -93,39 +95,47 @@ _entry_json = func.json_build_object(
     _utc_text(Entry.added_at),
     "updatedAt",
     _utc_text(Entry.updated_at),
+    "etag",
+    func.format('"%s"', Entry.version),
 )
 
 
 @dataclass(frozen=True)
 class ListDetail(ListSummary):
-    """A list as its owner sees it; `media` is its entries as the API shows them."""
+    """A list as its owner sees it: the first page of its media, as the API shows them."""
 
     media: list[dict[str, Any]]
+    next_cursor: str | None
 
 
-def get_list(*, owner_id: uuid.UUID, list_id: uuid.UUID) -> ListDetail:
-    """The caller's list and its entries, oldest addition first.
-
-    PostgreSQL shapes the entries as the API shows them (names, times as text), so a
-    list of a thousand media is one JSON value to load, not a thousand model objects to
-    build and dump through a schema.
-    """
+def list_row(*, owner_id: uuid.UUID, list_id: uuid.UUID) -> WatchList:
+    """The caller's list row (its version decides a 304 before any entry is read)."""
     w = db.session.scalars(select(WatchList).where(owned(owner_id, list_id))).first()
     if w is None:
         raise NotFound(NO_LIST)
-    count, media = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(
-                func.json_agg(literal_column("entry_json")),
-                literal_column("'[]'::json"),
-                type_=JSON,
-            ),
-        ).select_from(
-            select(_entry_json.label("entry_json"))
-            .where(Entry.list_id == list_id)
-            .order_by(Entry.added_at, Entry.media_id)
-            .subquery()
-        )
-    ).one()
-    return ListDetail(w.id, w.name, w.created_at, w.updated_at, count, media)
+    return w
+
+
+def media_page(*, list_id: uuid.UUID, query: MediaQuery) -> tuple[list[dict], str | None]:
+    """One keyset page of a list's entries, shaped by PostgreSQL as the API shows them.
+
+    The caller has checked the list is the caller's (`list_row`).
+    """
+    statement = select(_entry_json, sort_key(Entry, query.sort), Entry.media_id).where(
+        Entry.list_id == list_id
+    )
+    rows, cursor = next_cursor(
+        db.session.execute(page_statement(statement, Entry, query)).all(), query
+    )
+    return [row[0] for row in rows], cursor
+
+
+def get_list(w: WatchList) -> ListDetail:
+    """A list (read by `list_row`) with its media count and the first page of its media.
+
+    Read after the row, the entries are at least as new as its version: an answer's
+    ETag can be older than its body (a later If-Match is then refused), never newer.
+    """
+    count = db.session.scalar(select(func.count()).where(Entry.list_id == w.id)) or 0
+    media, cursor = media_page(list_id=w.id, query=MediaQuery())
+    return ListDetail(w.id, w.name, w.created_at, w.updated_at, count, w.version, media, cursor)

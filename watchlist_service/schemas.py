@@ -5,6 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from servicekit.contract import MAX_MEDIA_ID, MAX_RATING, MIN_MEDIA_ID, MIN_RATING, STATUSES
+from servicekit.keyset import MediaPageArgs as KitMediaPageArgs
+from servicekit.preconditions import etag as entity_tag
 from servicekit.schemas import PageArgs, UtcDateTime
 
 from .models import MAX_PROGRESS
@@ -81,6 +83,10 @@ class EntryOut(Schema):
     rating = fields.Integer(allow_none=True)
     addedAt = UtcDateTime(attribute="added_at")
     updatedAt = UtcDateTime(attribute="updated_at")
+    etag = fields.Function(
+        lambda entry: entity_tag(entry.version),
+        metadata={"description": "The entry's ETag, for `If-Match` on its PATCH or DELETE."},
+    )
 
 
 class ListOut(Schema):
@@ -94,9 +100,24 @@ class ListOut(Schema):
 
 
 class ListDetailOut(ListOut):
-    """A list with its media."""
+    """A list with the first page of its media (oldest addition first)."""
 
-    media = fields.List(fields.Nested(EntryOut))
+    media = fields.List(
+        fields.Nested(EntryOut),
+        metadata={"description": "The first page; `GET .../media?cursor=<nextCursor>` reads on."},
+    )
+    nextCursor = fields.String(allow_none=True)
+
+
+class EntryPage(Schema):
+    """A page of a list's media."""
+
+    items = fields.List(fields.Nested(EntryOut))
+    nextCursor = fields.String(allow_none=True)
+
+
+class MediaPageArgs(KitMediaPageArgs):
+    """`GET /watchlists/{listId}/media?status=&sort=&order=&limit=&cursor=`."""
 
 
 class ListPage(Schema):

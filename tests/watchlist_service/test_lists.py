@@ -35,8 +35,10 @@ def test_shown_list_carries_its_media_in_order_added(caller, media_id):
         "rating": 8,
         "addedAt": body["media"][0]["addedAt"],
         "updatedAt": body["media"][0]["updatedAt"],
+        "etag": '"2"',  # the list's version when it was added (created at 1)
     }
     assert body["media"][1]["status"] == "added" and body["media"][1]["rating"] is None
+    assert body["nextCursor"] is None
 
 
 def test_lists_show_media_counts_newest_first(caller, media_id):
