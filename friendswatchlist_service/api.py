@@ -9,6 +9,8 @@ from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
 from servicekit.identity import BEARER, caller_id, login_required
+from servicekit.keyset import MediaQuery
+from servicekit.preconditions import if_match, not_modified, tagged
 from servicekit.user_names import Names, display_names
 
 from . import entries, services
@@ -16,14 +18,18 @@ from .models import Entry, SharedList, db
 from .schemas import (
     EntryCreate,
     EntryOut,
+    EntryPage,
     EntryUpdate,
     InvitePage,
     ListCreate,
     ListOut,
     ListPageArgs,
     ListUpdate,
+    MediaPageArgs,
     Overview,
 )
+
+_CONDITIONAL = "`If-Match` (an ETag, a list of them, or `*`): 412 unless it names the current one."
 
 blp = ApiBlueprint(
     "friendswatchlists", __name__, url_prefix="/friendswatchlists", description="Shared lists"
@@ -48,17 +54,27 @@ def _summary(shared: SharedList, names: Names) -> dict[str, Any]:
     }
 
 
-def _detail(shared: SharedList, names: Names | None = None) -> dict[str, Any]:
-    """A list as one response: one batch call for the names unless they are known."""
+def _detail(
+    shared: SharedList, names: Names | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A list as one response, and its ETag: one batch call for the names unless known.
+
+    A degraded answer (names missing) has no ETag, so that no client revalidates it into
+    a lasting copy with the names missing.
+    """
     if names is None:
         names = display_names([shared.owner_id, shared.member_id, shared.invitee_id])
+    version = shared.version
+    media, next_cursor = services.media_page(shared.id, MediaQuery())
     body = _summary(shared, names)
     body.update(
         invitee=names.person(shared.invitee_id),
         createdAt=shared.created_at,
-        media=services.entries_of(shared.id),
+        mediaCount=services.media_count(shared.id),
+        media=media,
+        nextCursor=next_cursor,
     )
-    return _degraded(body, names)
+    return _degraded(body, names), {} if names.degraded else tagged(version)
 
 
 @blp.route("", methods=["GET"])
@@ -138,30 +154,50 @@ def leave_list(list_id: uuid.UUID):
 @blp.route("/<uuid:list_id>", methods=["GET"])
 @login_required
 @blp.response(200, ListOut)
+@blp.alt_response(304, description="Not modified: `If-None-Match` names the current ETag")
 @blp.doc(security=BEARER)
 def get_list(list_id: uuid.UUID):
-    """One list with its media."""
-    return _detail(services.visible(list_id=list_id, user_id=caller_id()))
+    """One list with the first page of its media (`nextCursor` for more)."""
+    shared = services.visible(list_id=list_id, user_id=caller_id())
+    unchanged = not_modified(shared.version)
+    if unchanged is not None:
+        return unchanged
+    return _detail(shared)
+
+
+@blp.route("/<uuid:list_id>/media", methods=["GET"])
+@login_required
+@blp.arguments(MediaPageArgs, location="query", as_kwargs=True)
+@blp.response(200, EntryPage)
+@blp.doc(security=BEARER)
+def list_media(list_id: uuid.UUID, **args):
+    """A page of the list's media, filtered by `status`, sorted by `sort` and `order`."""
+    shared = services.visible(list_id=list_id, user_id=caller_id())
+    items, next_cursor = services.media_page(shared.id, MediaQuery(**args))
+    return {"items": items, "nextCursor": next_cursor}
 
 
 @blp.route("/<uuid:list_id>", methods=["PATCH"])
 @login_required
 @blp.arguments(ListUpdate)
 @blp.response(200, ListOut)
+@blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 def rename_list(body: dict, list_id: uuid.UUID):
     """Rename a list (owner or member)."""
-    me = caller_id()
-    return _detail(services.rename(list_id=list_id, user_id=me, name=body["name"]))
+    me, condition = caller_id(), if_match()
+    renamed = services.rename(list_id=list_id, user_id=me, name=body["name"], if_match=condition)
+    return _detail(renamed)
 
 
 @blp.route("/<uuid:list_id>", methods=["DELETE"])
 @login_required
 @blp.response(204)
+@blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 def delete_list(list_id: uuid.UUID):
     """Delete a list (owner only; the member gets 403)."""
-    services.delete_list(list_id=list_id, user_id=caller_id())
+    services.delete_list(list_id=list_id, user_id=caller_id(), if_match=if_match())
 
 
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
@@ -171,7 +207,7 @@ def delete_list(list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 def add_media(body: dict, list_id: uuid.UUID):
     """Add a media to the list."""
-    return entries.add_entry(
+    added = entries.add_entry(
         list_id=list_id,
         user_id=caller_id(),
         media_id=body["mediaId"],
@@ -179,23 +215,32 @@ def add_media(body: dict, list_id: uuid.UUID):
         progress=body.get("progress"),
         rating=body.get("rating"),
     )
+    return added, tagged(added.version)
 
 
 @blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["PATCH"])
 @login_required
 @blp.arguments(EntryUpdate)
 @blp.response(200, EntryOut)
+@blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 def update_media(body: dict, list_id: uuid.UUID, media_id: int):
     """Change an entry's status, progress or rating."""
-    me = caller_id()
-    return entries.update_entry(list_id=list_id, user_id=me, media_id=media_id, changes=body)
+    me, condition = caller_id(), if_match()
+    updated = entries.update_entry(
+        list_id=list_id, user_id=me, media_id=media_id, changes=body, if_match=condition
+    )
+    return updated, tagged(updated.version)
 
 
 @blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["DELETE"])
 @login_required
 @blp.response(204)
+@blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 def remove_media(list_id: uuid.UUID, media_id: int):
     """Take a media off the list."""
-    entries.remove_entry(list_id=list_id, user_id=caller_id(), media_id=media_id)
+    condition = if_match()
+    entries.remove_entry(
+        list_id=list_id, user_id=caller_id(), media_id=media_id, if_match=condition
+    )

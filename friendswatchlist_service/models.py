@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
+from servicekit.keyset import entry_page_indexes
 
 PENDING, ACTIVE = "pending", "active"
 
@@ -48,6 +49,10 @@ class SharedList(db.Model):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The ETag: every UPDATE of the row bumps it (entry writes touch the row too).
+    version: Mapped[int] = mapped_column(
+        Integer, server_default=text("1"), onupdate=text("version + 1")
+    )
 
     __table_args__ = (
         CheckConstraint("state IN ('pending', 'active')", name="ck_shared_lists_state"),
@@ -93,6 +98,9 @@ class Entry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # The ETag: the list's version when the entry last changed (never reused after a
+    # removal and re-addition).
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
     __table_args__ = (
         CheckConstraint("media_id > 0", name="ck_entries_media_id"),
@@ -104,6 +112,7 @@ class Entry(db.Model):
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 10", name="ck_entries_rating"),
         # The statistics service pages through all entries by media id.
         Index("ix_entries_media_id", "media_id"),
+        *entry_page_indexes("entries"),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from servicekit.contract import MAX_MEDIA_ID, MAX_RATING, MIN_MEDIA_ID, MIN_RATING, STATUSES
+from servicekit.keyset import MediaPageArgs as KitMediaPageArgs
+from servicekit.preconditions import etag as entity_tag
 from servicekit.schemas import PageArgs, UtcDateTime
 
 MAX_PROGRESS = 2**31 - 1  # INTEGER
@@ -89,6 +91,10 @@ class EntryOut(Schema):
     rating = fields.Integer(allow_none=True)
     addedAt = UtcDateTime(attribute="added_at")
     updatedAt = UtcDateTime(attribute="updated_at")
+    etag = fields.Function(
+        lambda entry: entity_tag(entry.version),
+        metadata={"description": "The entry's ETag, for `If-Match` on its PATCH or DELETE."},
+    )
 
 
 class ListSummary(Schema):
@@ -103,12 +109,28 @@ class ListSummary(Schema):
 
 
 class ListOut(ListSummary):
-    """One list with its invitee (while pending) and its media."""
+    """One list with its invitee (while pending) and the first page of its media."""
 
     invitee = fields.Nested(PersonOut, allow_none=True)
     createdAt = UtcDateTime()
-    media = fields.List(fields.Nested(EntryOut))
+    mediaCount = fields.Integer(metadata={"description": "All the media of the list."})
+    media = fields.List(
+        fields.Nested(EntryOut),
+        metadata={"description": "The first page; `GET .../media?cursor=<nextCursor>` reads on."},
+    )
+    nextCursor = fields.String(allow_none=True)
     degraded = fields.Boolean()
+
+
+class EntryPage(Schema):
+    """`GET /friendswatchlists/{listId}/media`."""
+
+    items = fields.List(fields.Nested(EntryOut))
+    nextCursor = fields.String(allow_none=True)
+
+
+class MediaPageArgs(KitMediaPageArgs):
+    """`?status=&sort=&order=&limit=&cursor=`."""
 
 
 class Overview(Schema):

@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, tuple_
 
 from servicekit.db import AnySession
-from servicekit.errors import Conflict, Forbidden, NotFound, invalid
+from servicekit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, invalid
+from servicekit.keyset import MediaQuery, next_cursor, page_statement, sort_key
+from servicekit.preconditions import ANY_VERSION, IfMatch
 from servicekit.schemas import decode_cursor, encode_cursor
 from servicekit.user_names import Names, display_names
 
@@ -92,13 +94,27 @@ def _invited(list_id: uuid.UUID, user_id: uuid.UUID) -> SharedList:
     return shared
 
 
-def entries_of(list_id: uuid.UUID) -> list[Entry]:
-    """A list's media, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Entry).where(Entry.list_id == list_id).order_by(Entry.added_at, Entry.media_id)
-        )
+def media_page(list_id: uuid.UUID, query: MediaQuery) -> tuple[list[Entry], str | None]:
+    """One keyset page of a visible list's media (the first, oldest first, by default)."""
+    statement = select(Entry, sort_key(Entry, query.sort), Entry.media_id).where(
+        Entry.list_id == list_id
     )
+    rows = db.session.execute(page_statement(statement, Entry, query)).all()
+    page, cursor = next_cursor(rows, query)
+    return [row[0] for row in page], cursor
+
+
+def media_count(list_id: uuid.UUID) -> int:
+    """How many media a list holds."""
+    return db.session.scalar(select(func.count()).where(Entry.list_id == list_id)) or 0
+
+
+def _require(if_match: IfMatch, version: int) -> None:
+    try:
+        if_match.require(version)
+    except PreconditionFailed:
+        db.session.rollback()
+        raise
 
 
 def create_list(
@@ -172,16 +188,19 @@ def leave(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
     db.session.commit()
 
 
-def rename(*, list_id: uuid.UUID, user_id: uuid.UUID, name: str) -> SharedList:
-    """Owner or member renames the list."""
+def rename(
+    *, list_id: uuid.UUID, user_id: uuid.UUID, name: str, if_match: IfMatch = ANY_VERSION
+) -> SharedList:
+    """Owner or member renames the list; 412 if `if_match` names another version."""
     shared = visible(list_id=list_id, user_id=user_id, lock=True)
+    _require(if_match, shared.version)
     shared.name = name.strip()
     db.session.commit()
     return shared
 
 
-def delete_list(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    """The owner deletes the list with its media.
+def delete_list(*, list_id: uuid.UUID, user_id: uuid.UUID, if_match: IfMatch = ANY_VERSION) -> None:
+    """The owner deletes the list with its media; 412 if `if_match` names another version.
 
     The member sees the list, so hiding it behind a 404 would be a lie: they get 403.
     Strangers and invitees get 404 as for any list they cannot see.
@@ -189,6 +208,7 @@ def delete_list(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
     shared = visible(list_id=list_id, user_id=user_id, lock=True)
     if shared.owner_id != user_id:
         raise Forbidden("Only the owner can delete a shared list; a member can leave it.")
+    _require(if_match, shared.version)
     delete_with_events(db.session, shared, actor_id=user_id)
     db.session.commit()
 
