@@ -10,7 +10,14 @@ from flask_smorest import Blueprint as ApiBlueprint
 from servicekit.counts import EntryCounts
 from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.keyset import MediaQuery
-from servicekit.preconditions import if_match, not_modified, tagged
+from servicekit.preconditions import (
+    ETAG_HEADER,
+    IF_MATCH_DOC,
+    IF_NONE_MATCH_DOC,
+    if_match,
+    not_modified,
+    tagged,
+)
 from servicekit.user_names import Names, display_names
 
 from . import entries, services
@@ -98,7 +105,7 @@ def overview(limit: int, cursor: str | None):
 @blp.route("", methods=["POST"])
 @login_required
 @blp.arguments(ListCreate)
-@blp.response(201, ListOut)
+@blp.response(201, ListOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
 def create_list(body: dict):
     """Create a pending list and invite a friend to it."""
@@ -126,7 +133,7 @@ def list_invites(limit: int, cursor: str | None):
 
 @blp.route("/<uuid:list_id>/accept", methods=["POST"])
 @login_required
-@blp.response(200, ListOut)
+@blp.response(200, ListOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
 def accept_invite(list_id: uuid.UUID):
     """Join a list I am invited to."""
@@ -153,9 +160,10 @@ def leave_list(list_id: uuid.UUID):
 
 @blp.route("/<uuid:list_id>", methods=["GET"])
 @login_required
-@blp.response(200, ListOut)
+@blp.response(200, ListOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified: `If-None-Match` names the current ETag")
 @blp.doc(security=BEARER)
+@blp.doc(**IF_NONE_MATCH_DOC)
 def get_list(list_id: uuid.UUID):
     """One list with the first page of its media (`nextCursor` for more)."""
     shared = services.visible(list_id=list_id, user_id=caller_id())
@@ -180,9 +188,10 @@ def list_media(list_id: uuid.UUID, **args):
 @blp.route("/<uuid:list_id>", methods=["PATCH"])
 @login_required
 @blp.arguments(ListUpdate)
-@blp.response(200, ListOut)
+@blp.response(200, ListOut, headers=ETAG_HEADER)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
 def rename_list(body: dict, list_id: uuid.UUID):
     """Rename a list (owner or member)."""
     me, condition = caller_id(), if_match()
@@ -195,6 +204,7 @@ def rename_list(body: dict, list_id: uuid.UUID):
 @blp.response(204)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
 def delete_list(list_id: uuid.UUID):
     """Delete a list (owner only; the member gets 403)."""
     services.delete_list(list_id=list_id, user_id=caller_id(), if_match=if_match())
@@ -203,7 +213,7 @@ def delete_list(list_id: uuid.UUID):
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
 @login_required
 @blp.arguments(EntryCreate)
-@blp.response(201, EntryOut)
+@blp.response(201, EntryOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
 def add_media(body: dict, list_id: uuid.UUID):
     """Add a media to the list."""
@@ -221,9 +231,10 @@ def add_media(body: dict, list_id: uuid.UUID):
 @blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["PATCH"])
 @login_required
 @blp.arguments(EntryUpdate)
-@blp.response(200, EntryOut)
+@blp.response(200, EntryOut, headers=ETAG_HEADER)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
 def update_media(body: dict, list_id: uuid.UUID, media_id: int):
     """Change an entry's status, progress or rating."""
     me, condition = caller_id(), if_match()
@@ -238,6 +249,7 @@ def update_media(body: dict, list_id: uuid.UUID, media_id: int):
 @blp.response(204)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
 def remove_media(list_id: uuid.UUID, media_id: int):
     """Take a media off the list."""
     condition = if_match()

@@ -102,3 +102,24 @@ def not_modified(version: int) -> Response | None:
 def tagged(version: int) -> dict[str, str]:
     """The headers that give an answer its tag."""
     return {"ETag": etag(version)}
+
+
+def _header(name: str, description: str) -> dict[str, object]:
+    return {"in": "header", "name": name, "required": False, "schema": {"type": "string"}} | {
+        "description": description
+    }
+
+
+# OpenAPI pieces for the routes that take or give tags (`@blp.doc(**IF_MATCH_DOC)`,
+# `@blp.response(..., headers=ETAG_HEADER)`).
+IF_MATCH_DOC = {
+    "parameters": [
+        _header(
+            "If-Match", 'Write only if the resource still has this ETag (or one of a list, or "*").'
+        )
+    ]
+}
+IF_NONE_MATCH_DOC = {
+    "parameters": [_header("If-None-Match", "Answer 304 without a body if the ETag is this one.")]
+}
+ETAG_HEADER = {"ETag": {"description": "The version of the resource", "schema": {"type": "string"}}}

@@ -119,6 +119,20 @@ class Api:
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
 
+    def all_media(self, list_path: str) -> list[dict]:
+        """Every entry of a list, page after page of `GET <list_path>/media`."""
+        items: list[dict] = []
+        cursor = None
+        while True:
+            query = "?limit=200" + (f"&cursor={cursor}" if cursor else "")
+            response = self.get(f"{list_path}/media{query}")
+            assert response.status_code == 200, (list_path, response.status_code, response.text)
+            body = response.json()
+            items += body["items"]
+            cursor = body["nextCursor"]
+            if cursor is None:
+                return items
+
 
 PASSWORD = "correct horse battery"
 

@@ -10,7 +10,14 @@ from flask_smorest import Blueprint as ApiBlueprint
 from servicekit.counts import EntryCounts
 from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.keyset import MediaQuery
-from servicekit.preconditions import if_match, not_modified, tagged
+from servicekit.preconditions import (
+    ETAG_HEADER,
+    IF_MATCH_DOC,
+    IF_NONE_MATCH_DOC,
+    if_match,
+    not_modified,
+    tagged,
+)
 
 from . import queries, services
 from .models import Entry, WatchList, db
@@ -50,7 +57,7 @@ def list_watchlists(limit: int, cursor: str | None):
 @blp.route("", methods=["POST"])
 @login_required
 @blp.arguments(ListCreate)
-@blp.response(201, ListOut)
+@blp.response(201, ListOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
 def create_watchlist(body: dict):
     """Create a list."""
@@ -60,9 +67,10 @@ def create_watchlist(body: dict):
 
 @blp.route("/<uuid:list_id>", methods=["GET"])
 @login_required
-@blp.response(200, ListDetailOut)
+@blp.response(200, ListDetailOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified: `If-None-Match` names the current ETag")
 @blp.doc(security=BEARER)
+@blp.doc(**IF_NONE_MATCH_DOC)
 def get_watchlist(list_id: uuid.UUID):
     """One of the caller's lists with the first page of its media (`nextCursor` for more)."""
     row = queries.list_row(owner_id=caller_id(), list_id=list_id)
@@ -93,9 +101,10 @@ def list_media(list_id: uuid.UUID, **args):
 @blp.route("/<uuid:list_id>", methods=["PATCH"])
 @login_required
 @blp.arguments(ListUpdate)
-@blp.response(200, ListOut)
+@blp.response(200, ListOut, headers=ETAG_HEADER)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
 def rename_watchlist(body: dict, list_id: uuid.UUID):
     """Rename one of the caller's lists."""
     renamed = services.rename_list(
@@ -109,6 +118,7 @@ def rename_watchlist(body: dict, list_id: uuid.UUID):
 @blp.response(204)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
 def delete_watchlist(list_id: uuid.UUID):
     """Delete one of the caller's lists and its entries."""
     services.delete_list(owner_id=caller_id(), list_id=list_id, if_match=if_match())
@@ -117,7 +127,7 @@ def delete_watchlist(list_id: uuid.UUID):
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
 @login_required
 @blp.arguments(EntryCreate)
-@blp.response(201, EntryOut)
+@blp.response(201, EntryOut, headers=ETAG_HEADER)
 @blp.alt_response(409, description="The media is already in this list")
 @blp.doc(security=BEARER)
 def add_media(body: dict, list_id: uuid.UUID):
@@ -136,9 +146,10 @@ def add_media(body: dict, list_id: uuid.UUID):
 @blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["PATCH"])
 @login_required
 @blp.arguments(EntryUpdate)
-@blp.response(200, EntryOut)
+@blp.response(200, EntryOut, headers=ETAG_HEADER)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
 def update_media(body: dict, list_id: uuid.UUID, media_id: int):
     """Change an entry's status, progress or rating (`null` clears progress or rating)."""
     updated = services.update_entry(
@@ -156,6 +167,7 @@ def update_media(body: dict, list_id: uuid.UUID, media_id: int):
 @blp.response(204)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
 def remove_media(list_id: uuid.UUID, media_id: int):
     """Take a film or series out of one of the caller's lists."""
     services.remove_entry(

@@ -387,7 +387,7 @@ def test_services_ride_out_a_postgresql_restart_under_load_without_being_restart
         assert_no_stack_trace(response)
     now = {name: fault_stack.process(name).pid for name in pids}
     assert now == pids, "a process was restarted"
-    present = {entry["mediaId"] for entry in alice.get(path).json()["media"]}
+    present = {entry["mediaId"] for entry in alice.all_media(path)}
     assert set(load.acknowledged) <= present, sorted(set(load.acknowledged) - present)
     tracked = Tracked(gateway, media=set(load.attempted))
     tracked.add_list(alice, path)
