@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import assert_problem
+from tests.watchlist_service.support import outbox_count
 
 
 def _with(caller, header: str, tag: str) -> dict:
@@ -71,13 +72,20 @@ def test_a_current_if_match_lets_the_write_through(caller, media_id, header):
     assert answer.headers["ETag"] == answer.get_json()["etag"] != current
 
 
-def test_a_stale_entry_delete_is_412_and_a_current_one_deletes(caller, media_id):
+def test_a_stale_entry_delete_is_412_and_a_current_one_deletes(app, caller, media_id):
     list_id, mid = caller.new_list(), media_id()
     old = caller.add(list_id, mid)["etag"]
     path = f"/watchlists/{list_id}/media/{mid}"
     new = caller.request("PATCH", path, json={"status": "watching"}).get_json()["etag"]
+    list_tag, events = (
+        caller.request("GET", f"/watchlists/{list_id}").headers["ETag"],
+        outbox_count(app),
+    )
     assert_problem(caller.client.delete(path, headers=_with(caller, "If-Match", old)), 412)
     assert caller.show(list_id)["mediaCount"] == 1
+    # the list's touch was rolled back with the refused write, and no event was queued
+    assert caller.request("GET", f"/watchlists/{list_id}").headers["ETag"] == list_tag
+    assert outbox_count(app) == events
     assert caller.client.delete(path, headers=_with(caller, "If-Match", new)).status_code == 204
     assert caller.show(list_id)["mediaCount"] == 0
 
