@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from devstack.ports import free_port
 from tests.helpers import assert_problem, identity
 
 
@@ -114,3 +115,12 @@ def test_someone_elses_media_page_is_404(client, lists, shared, make_user):
     assert_problem(
         client.get(f"/friendswatchlists/{list_id}/media", headers=identity(stranger)), 404
     )
+
+
+def test_a_degraded_answer_has_no_etag_to_revalidate(make_app, lists, shared):
+    ann, _, list_id = shared
+    assert "ETag" in lists.get(ann, list_id).headers
+    away = make_app("friendswatchlist_service", USER_SERVICE_URL=f"http://127.0.0.1:{free_port()}")
+    response = away.test_client().get(f"/friendswatchlists/{list_id}", headers=identity(ann))
+    assert response.status_code == 200 and response.get_json()["degraded"] is True
+    assert "ETag" not in response.headers
