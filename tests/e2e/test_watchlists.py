@@ -115,3 +115,17 @@ def test_an_empty_patch_is_422(user):
     media = new_media_id()
     add_media(user, f"/watchlists/{list_id}", media)
     problem(user.patch(f"/watchlists/{list_id}/media/{media}", json={}), 422)
+
+
+def test_etags_and_conditions_pass_the_gateway_both_ways(user):
+    path = f"/watchlists/{personal_list(user, 'Tags')}"
+    media = new_media_id()
+    added = user.post(f"{path}/media", json={"mediaId": media})
+    tag = user.get(path).headers["ETag"]
+    unchanged = user.get(path, headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    entry = f"{path}/media/{media}"
+    assert user.patch(entry, json={"rating": 3}).status_code == 200
+    stale = user.patch(entry, json={"rating": 8}, headers={"If-Match": added.headers["ETag"]})
+    assert problem(stale, 412)["type"] == "/problems/precondition-failed"
+    assert [m["rating"] for m in user.get(f"{path}/media").json()["items"]] == [3]
