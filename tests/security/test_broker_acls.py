@@ -75,7 +75,11 @@ def publish(config: dict[str, str], topic: str) -> KafkaError | None:
     except (KafkaException, SystemError) as exc:  # the fatal error surfaces from a callback
         cause = exc if isinstance(exc, KafkaException) else exc.__cause__
         assert isinstance(cause, KafkaException), exc
-        return cause.args[0]
+        error: KafkaError = cause.args[0]
+        # the exception's traceback holds this frame and so the producer: break the cycle
+        # now, or the producer outlives the broker and retries until garbage collection
+        del cause
+        return error
     assert outcome, "no delivery report"
     return outcome[0]
 
