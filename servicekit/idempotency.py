@@ -1,0 +1,306 @@
+"""`Idempotency-Key` on the POSTs that create something: a retried request replays the
+first answer instead of creating a second thing.
+
+A key is scoped by the caller (`user:<id>`, or `anonymous`) and the route, so nobody can
+replay another caller's answer. Requests with one key are serialised by an advisory lock
+(a concurrent one waits up to `LOCK_WAIT_MS`, then gets 409 with `Retry-After`). The key
+row is written by a `before_commit` hook in the same transaction as the view's first
+commit: it exists exactly when the work committed. The answer (2xx only) is stored just
+after, before the lock is released. The fingerprint is an HMAC of the path and the raw
+body, and the stored body is sealed with a key derived from that request: sign-up bodies
+carry a password and its answer tokens, and neither may be read back from the table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import Response, current_app, g, has_app_context, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    and_,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from .app import settings_of
+from .errors import Conflict, DomainError, Unprocessable
+from .identity import current_identity
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+TTL = timedelta(hours=24)
+LOCK_WAIT_MS = 3000
+PRUNE_BATCH = 100
+KEPT_HEADERS = ("Content-Type", "Location", "ETag")
+_VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Up to 255 visible ASCII characters, new for each intended creation. Sent again with "
+        "the same body within 24 h, the first answer is replayed (`Idempotent-Replayed: "
+        "true`) and nothing is created twice; with another body, 422."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+class BadIdempotencyKey(DomainError):
+    status, title = 400, "Bad request"
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    """The keys a service has seen in the last 24 h, with the answers it gave."""
+    table = Table(
+        "idempotency_keys",
+        metadata,
+        Column("scope", String(64), primary_key=True),
+        Column("endpoint", String(200), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status", SmallInteger),  # null: the work committed, the answer is not stored
+        Column("headers", JSONB),
+        Column("body", LargeBinary),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    Index("ix_idempotency_keys_created_at", table.c.created_at)
+    return table
+
+
+@dataclass
+class _Pending:
+    """The key of the request in progress, written at its first commit."""
+
+    session: Session
+    table: Table
+    values: dict[str, Any]
+    inserted: bool = False
+
+
+def _expired(table: Table) -> Any:
+    return table.c.created_at < func.now() - TTL
+
+
+def _upsert(table: Table, values: dict[str, Any]) -> Any:
+    """Insert the key, taking the place of an expired row of the same key."""
+    statement = pg_insert(table).values(**values)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.scope, table.c.endpoint, table.c.key],
+        set_={**values, "created_at": func.now()},
+        where=_expired(table),
+    )
+
+
+def _request_fingerprints(secret: bytes, key: str) -> tuple[str, bytes]:
+    """The stored fingerprint of this request, and the key that seals its answer."""
+    material = request.method.encode() + b" " + request.path.encode() + b"\n"
+    material += request.get_data(cache=True)
+    fingerprint = hmac.new(secret, b"fingerprint\n" + material, hashlib.sha256).hexdigest()
+    seal = hmac.new(secret, b"seal\n" + key.encode() + b"\n" + material, hashlib.sha256).digest()
+    return fingerprint, seal
+
+
+def _seal(seal_key: bytes, body: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(seal_key).encrypt(nonce, body, None)
+
+
+def _unseal(seal_key: bytes, sealed: bytes) -> bytes:
+    return AESGCM(seal_key).decrypt(sealed[:12], sealed[12:], None)
+
+
+def _answer_lost() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key was done, but its answer was not kept; "
+        "look the resource up, or send a new key to create another."
+    )
+
+
+class Idempotency:
+    """`@idempotent` for one service: its database and its `idempotency_keys` table."""
+
+    def __init__(self, db: SQLAlchemy, table: Table):
+        self.db = db
+        self.table = table
+
+    def __call__(self, view: F) -> F:
+        """Decorate a create view (below `login_required`, above `arguments`)."""
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = request.headers.get(HEADER)
+            if key is None:
+                return view(*args, **kwargs)
+            if not _VALID_KEY.fullmatch(key):
+                raise BadIdempotencyKey(f"{HEADER} must be 1 to 255 visible ASCII characters.")
+            return self._once(key, lambda: view(*args, **kwargs))
+
+        apidoc = dict(getattr(view, "_apidoc", {}))
+        manual = dict(apidoc.get("manual_doc", {}))
+        manual["parameters"] = [*manual.get("parameters", []), PARAMETER]
+        apidoc["manual_doc"] = manual
+        wrapper._apidoc = apidoc  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    def _secret(self) -> bytes:
+        service_key = settings_of(current_app).service_key
+        return hashlib.sha256(b"wlt-idempotency\n" + service_key.encode()).digest()
+
+    def _identify(self, key: str) -> dict[str, Any]:
+        identity = current_identity()
+        scope = f"user:{identity.user_id}" if identity else "anonymous"
+        rule = request.url_rule.rule if request.url_rule else request.path
+        return {"scope": scope, "endpoint": f"{request.method} {rule}", "key": key}
+
+    def _once(self, key: str, run: Callable[[], Any]) -> Response:
+        ident = self._identify(key)
+        fingerprint, seal_key = _request_fingerprints(self._secret(), key)
+        with self.db.engine.connect() as conn:
+            self._lock(conn, ident)
+            row = conn.execute(
+                select(self.table).where(self._match(ident), ~_expired(self.table))
+            ).first()
+            if row is not None:
+                conn.rollback()
+                return _replay(row, fingerprint, seal_key)
+            pending = _Pending(self.db.session(), self.table, {**ident, "fingerprint": fingerprint})
+            response = self._run(conn, pending, run)
+            self._store(conn, pending, response, seal_key)
+            conn.commit()
+            self._prune(conn)
+        return response
+
+    def _match(self, ident: dict[str, Any]) -> Any:
+        c = self.table.c
+        return and_(
+            c.scope == ident["scope"], c.endpoint == ident["endpoint"], c.key == ident["key"]
+        )
+
+    @staticmethod
+    def _lock(conn: Connection, ident: dict[str, Any]) -> None:
+        """Hold this key's advisory lock until `conn`'s transaction ends; 409 after a wait."""
+        name = "\n".join((ident["scope"], ident["endpoint"], ident["key"]))
+        conn.execute(text(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}"))
+        try:
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
+        except OperationalError:
+            conn.rollback()
+            raise Conflict(
+                f"A request with this {HEADER} is in progress; retry shortly.", retry_after=1
+            ) from None
+
+    def _run(self, conn: Connection, pending: _Pending, run: Callable[[], Any]) -> Response:
+        g.wlt_idempotency = pending
+        try:
+            return current_app.make_response(run())
+        except BaseException:
+            self._forget(conn, pending)
+            raise
+        finally:
+            g.pop("wlt_idempotency", None)
+
+    def _forget(self, conn: Connection, pending: _Pending) -> None:
+        """A failed request may be retried with its key: drop a key its work wrote."""
+        if pending.inserted:
+            ident = {k: pending.values[k] for k in ("scope", "endpoint", "key")}
+            conn.execute(delete(self.table).where(self._match(ident)))
+            conn.commit()
+
+    def _store(
+        self, conn: Connection, pending: _Pending, response: Response, seal_key: bytes
+    ) -> None:
+        if not 200 <= response.status_code < 300:
+            self._forget(conn, pending)
+            return
+        answer = {
+            "status": response.status_code,
+            "headers": {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers},
+            "body": _seal(seal_key, response.get_data()),
+        }
+        if pending.inserted:
+            ident = {k: pending.values[k] for k in ("scope", "endpoint", "key")}
+            conn.execute(update(self.table).where(self._match(ident)).values(**answer))
+        else:  # the view committed nothing (it found the work already done)
+            conn.execute(_upsert(self.table, {**pending.values, **answer}))
+
+    def _prune(self, conn: Connection) -> None:
+        """Delete a batch of expired keys (skipping rows another request holds)."""
+        prune(conn, self.table)
+        conn.commit()
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_key(session: Session) -> None:
+    """Write the pending key in the transaction of the view's first commit."""
+    if not has_app_context():
+        return
+    pending: _Pending | None = g.get("wlt_idempotency")
+    if pending is None or pending.inserted or pending.session is not session:
+        return
+    session.execute(_upsert(pending.table, pending.values))
+    pending.inserted = True
+
+
+def prune(conn: Connection | Session, table: Table, batch: int = PRUNE_BATCH) -> int:
+    """Delete up to `batch` keys older than the TTL; how many went."""
+    oldest = (
+        select(table.c.scope, table.c.endpoint, table.c.key)
+        .where(_expired(table))
+        .order_by(table.c.created_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    c = table.c
+    result = conn.execute(delete(table).where(tuple_(c.scope, c.endpoint, c.key).in_(oldest)))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a DELETE gives a CursorResult
+
+
+def _replay(row: Any, fingerprint: str, seal_key: bytes) -> Response:
+    """The stored answer again, or 422 when the key came with another request."""
+    if not hmac.compare_digest(row.fingerprint, fingerprint):
+        message = f"This {HEADER} was already used with another request."
+        raise Unprocessable(message, errors={HEADER: [message]})
+    if row.status is None:
+        raise _answer_lost()
+    try:
+        body = _unseal(seal_key, row.body)
+    except InvalidTag:  # the service key changed since: the answer cannot be read
+        raise _answer_lost() from None
+    response = Response(body, status=row.status)
+    for name, value in (row.headers or {}).items():
+        response.headers[name] = value
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
