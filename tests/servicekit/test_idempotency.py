@@ -209,3 +209,22 @@ def test_the_stored_answer_is_not_readable_from_the_table(app, caller):
         ).one()
     assert name.encode() not in row.body
     assert row.status == 201 and row.headers["Content-Type"] == "application/json"
+
+
+def test_a_key_commits_with_its_work_so_a_crash_before_the_answer_is_kept_repeats_nothing(
+    app, caller, monkeypatch
+):
+    from servicekit.idempotency import Idempotency
+
+    def die(*_args, **_kwargs):
+        raise RuntimeError("the process died before it stored the answer")
+
+    key = str(uuid.uuid4())
+    with monkeypatch.context() as patched:
+        patched.setattr(Idempotency, "_store", die)
+        assert_problem(create(caller, key), 500)
+    assert list_count(caller) == 1  # the work committed, with its key
+
+    body = assert_problem(create(caller, key), 409)
+    assert "not kept" in body["detail"]
+    assert list_count(caller) == 1
