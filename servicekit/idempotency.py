@@ -62,6 +62,7 @@ LOCK_WAIT_MS = 3000
 PRUNE_BATCH = 100
 KEPT_HEADERS = ("Content-Type", "Location", "ETag")
 _VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+_WAITED_TOO_LONG = ("55P03", "57014")  # lock_not_available, query_canceled (statement timeout)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -200,7 +201,8 @@ class Idempotency:
             response = self._run(conn, pending, run)
             self._store(conn, pending, response, seal_key)
             conn.commit()
-            self._prune(conn)
+            prune(conn, self.table)
+            conn.commit()
         return response
 
     def _match(self, ident: dict[str, Any]) -> Any:
@@ -216,7 +218,9 @@ class Idempotency:
         conn.execute(text(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}"))
         try:
             conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
-        except OperationalError:
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in _WAITED_TOO_LONG:
+                raise
             conn.rollback()
             raise Conflict(
                 f"A request with this {HEADER} is in progress; retry shortly.", retry_after=1
@@ -235,8 +239,7 @@ class Idempotency:
     def _forget(self, conn: Connection, pending: _Pending) -> None:
         """A failed request may be retried with its key: drop a key its work wrote."""
         if pending.inserted:
-            ident = {k: pending.values[k] for k in ("scope", "endpoint", "key")}
-            conn.execute(delete(self.table).where(self._match(ident)))
+            conn.execute(delete(self.table).where(self._match(pending.values)))
             conn.commit()
 
     def _store(
@@ -251,15 +254,9 @@ class Idempotency:
             "body": _seal(seal_key, response.get_data()),
         }
         if pending.inserted:
-            ident = {k: pending.values[k] for k in ("scope", "endpoint", "key")}
-            conn.execute(update(self.table).where(self._match(ident)).values(**answer))
+            conn.execute(update(self.table).where(self._match(pending.values)).values(**answer))
         else:  # the view committed nothing (it found the work already done)
             conn.execute(_upsert(self.table, {**pending.values, **answer}))
-
-    def _prune(self, conn: Connection) -> None:
-        """Delete a batch of expired keys (skipping rows another request holds)."""
-        prune(conn, self.table)
-        conn.commit()
 
 
 @event.listens_for(Session, "before_commit")

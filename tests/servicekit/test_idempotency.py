@@ -228,3 +228,21 @@ def test_a_key_commits_with_its_work_so_a_crash_before_the_answer_is_kept_repeat
     body = assert_problem(create(caller, key), 409)
     assert "not kept" in body["detail"]
     assert list_count(caller) == 1
+
+
+def test_a_request_that_waits_too_long_for_its_key_is_409_with_retry_after(
+    app, caller, monkeypatch
+):
+    import servicekit.idempotency as idempotency
+
+    monkeypatch.setattr(idempotency, "LOCK_WAIT_MS", 100)
+    key = str(uuid.uuid4())
+    name = "\n".join((f"user:{caller.user_id}", "POST /watchlists", key))
+    with app.app_context(), db.engine.connect() as holder:  # the first request, still working
+        holder.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
+        waited = create(caller, key)
+        holder.rollback()
+    assert_problem(waited, 409)
+    assert waited.headers["Retry-After"] == "1"
+    assert list_count(caller) == 0
+    assert create(caller, key).status_code == 201
