@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.events import outbox_table
-from servicekit.idempotency import idempotency_table
+from servicekit.idempotency_store import idempotency_table
 
 ROLE_USER = "USER"
 ROLE_ADMIN = "ADMIN"

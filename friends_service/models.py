@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, String, UniqueConstrain
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.events import dead_letters_table, processed_events_table
-from servicekit.idempotency import idempotency_table
+from servicekit.idempotency_store import idempotency_table
 
 PENDING = "pending"
 ACCEPTED = "accepted"

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
-from servicekit.idempotency import idempotency_table
+from servicekit.idempotency_store import idempotency_table
 
 PENDING, ACTIVE = "pending", "active"
 

@@ -6,36 +6,24 @@ replay another caller's answer. Requests with one key are serialised by an advis
 (a concurrent one waits up to `LOCK_WAIT_MS`, then gets 409 with `Retry-After`). The key
 row is written by a `before_commit` hook in the same transaction as the view's first
 commit: it exists exactly when the work committed. The answer (2xx only) is stored just
-after, before the lock is released. The fingerprint is an HMAC of the path and the raw
-body, and the stored body is sealed with a key derived from that request: sign-up bodies
-carry a password and its answer tokens, and neither may be read back from the table.
+after, before the lock is released. The table and its sealing are in `idempotency_store`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Response, current_app, g, has_app_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
-    Column,
     Connection,
-    DateTime,
-    Index,
-    LargeBinary,
-    MetaData,
-    SmallInteger,
-    String,
     Table,
     and_,
     delete,
@@ -43,23 +31,19 @@ from sqlalchemy import (
     func,
     select,
     text,
-    tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from . import idempotency_store as store
 from .app import settings_of
 from .errors import Conflict, DomainError, Unprocessable
 from .identity import current_identity
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-TTL = timedelta(hours=24)
 LOCK_WAIT_MS = 3000
-PRUNE_BATCH = 100
 KEPT_HEADERS = ("Content-Type", "Location", "ETag")
 _VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _WAITED_TOO_LONG = ("55P03", "57014")  # lock_not_available, query_canceled (statement timeout)
@@ -83,24 +67,6 @@ class BadIdempotencyKey(DomainError):
     status, title = 400, "Bad request"
 
 
-def idempotency_table(metadata: MetaData) -> Table:
-    """The keys a service has seen in the last 24 h, with the answers it gave."""
-    table = Table(
-        "idempotency_keys",
-        metadata,
-        Column("scope", String(64), primary_key=True),
-        Column("endpoint", String(200), primary_key=True),
-        Column("key", String(255), primary_key=True),
-        Column("fingerprint", String(64), nullable=False),
-        Column("status", SmallInteger),  # null: the work committed, the answer is not stored
-        Column("headers", JSONB),
-        Column("body", LargeBinary),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    Index("ix_idempotency_keys_created_at", table.c.created_at)
-    return table
-
-
 @dataclass
 class _Pending:
     """The key of the request in progress, written at its first commit."""
@@ -109,38 +75,6 @@ class _Pending:
     table: Table
     values: dict[str, Any]
     inserted: bool = False
-
-
-def _expired(table: Table) -> Any:
-    return table.c.created_at < func.now() - TTL
-
-
-def _upsert(table: Table, values: dict[str, Any]) -> Any:
-    """Insert the key, taking the place of an expired row of the same key."""
-    statement = pg_insert(table).values(**values)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.scope, table.c.endpoint, table.c.key],
-        set_={**values, "created_at": func.now()},
-        where=_expired(table),
-    )
-
-
-def _request_fingerprints(secret: bytes, key: str) -> tuple[str, bytes]:
-    """The stored fingerprint of this request, and the key that seals its answer."""
-    material = request.method.encode() + b" " + request.path.encode() + b"\n"
-    material += request.get_data(cache=True)
-    fingerprint = hmac.new(secret, b"fingerprint\n" + material, hashlib.sha256).hexdigest()
-    seal = hmac.new(secret, b"seal\n" + key.encode() + b"\n" + material, hashlib.sha256).digest()
-    return fingerprint, seal
-
-
-def _seal(seal_key: bytes, body: bytes) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + AESGCM(seal_key).encrypt(nonce, body, None)
-
-
-def _unseal(seal_key: bytes, sealed: bytes) -> bytes:
-    return AESGCM(seal_key).decrypt(sealed[:12], sealed[12:], None)
 
 
 def _answer_lost() -> Conflict:
@@ -188,11 +122,13 @@ class Idempotency:
 
     def _once(self, key: str, run: Callable[[], Any]) -> Response:
         ident = self._identify(key)
-        fingerprint, seal_key = _request_fingerprints(self._secret(), key)
+        request_line = f"{request.method} {request.path}"
+        body = request.get_data(cache=True)
+        fingerprint, seal_key = store.request_fingerprints(self._secret(), key, request_line, body)
         with self.db.engine.connect() as conn:
             self._lock(conn, ident)
             row = conn.execute(
-                select(self.table).where(self._match(ident), ~_expired(self.table))
+                select(self.table).where(self._match(ident), ~store.expired(self.table))
             ).first()
             if row is not None:
                 conn.rollback()
@@ -201,7 +137,7 @@ class Idempotency:
             response = self._run(conn, pending, run)
             self._store(conn, pending, response, seal_key)
             conn.commit()
-            prune(conn, self.table)
+            store.prune(conn, self.table)
             conn.commit()
         return response
 
@@ -251,12 +187,12 @@ class Idempotency:
         answer = {
             "status": response.status_code,
             "headers": {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers},
-            "body": _seal(seal_key, response.get_data()),
+            "body": store.seal(seal_key, response.get_data()),
         }
         if pending.inserted:
             conn.execute(update(self.table).where(self._match(pending.values)).values(**answer))
         else:  # the view committed nothing (it found the work already done)
-            conn.execute(_upsert(self.table, {**pending.values, **answer}))
+            conn.execute(store.upsert(self.table, {**pending.values, **answer}))
 
 
 @event.listens_for(Session, "before_commit")
@@ -267,22 +203,8 @@ def _write_pending_key(session: Session) -> None:
     pending: _Pending | None = g.get("wlt_idempotency")
     if pending is None or pending.inserted or pending.session is not session:
         return
-    session.execute(_upsert(pending.table, pending.values))
+    session.execute(store.upsert(pending.table, pending.values))
     pending.inserted = True
-
-
-def prune(conn: Connection | Session, table: Table, batch: int = PRUNE_BATCH) -> int:
-    """Delete up to `batch` keys older than the TTL; how many went."""
-    oldest = (
-        select(table.c.scope, table.c.endpoint, table.c.key)
-        .where(_expired(table))
-        .order_by(table.c.created_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    c = table.c
-    result = conn.execute(delete(table).where(tuple_(c.scope, c.endpoint, c.key).in_(oldest)))
-    return int(result.rowcount)  # type: ignore[attr-defined]  # a DELETE gives a CursorResult
 
 
 def _replay(row: Any, fingerprint: str, seal_key: bytes) -> Response:
@@ -293,7 +215,7 @@ def _replay(row: Any, fingerprint: str, seal_key: bytes) -> Response:
     if row.status is None:
         raise _answer_lost()
     try:
-        body = _unseal(seal_key, row.body)
+        body = store.unseal(seal_key, row.body)
     except InvalidTag:  # the service key changed since: the answer cannot be read
         raise _answer_lost() from None
     response = Response(body, status=row.status)

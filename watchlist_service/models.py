@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_express
 
 from servicekit.contract import STATUSES
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
-from servicekit.idempotency import idempotency_table
+from servicekit.idempotency_store import idempotency_table
 
 MAX_PROGRESS = 2**31 - 1
 

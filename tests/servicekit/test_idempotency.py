@@ -10,7 +10,8 @@ import pytest
 import requests
 from sqlalchemy import func, insert, select, update
 
-from servicekit.idempotency import HEADER, REPLAYED_HEADER, prune
+from servicekit.idempotency import HEADER, REPLAYED_HEADER
+from servicekit.idempotency_store import prune
 from tests.helpers import assert_problem, identity
 from tests.watchlist_service.support import Caller
 from watchlist_service.models import db, idempotency_keys
