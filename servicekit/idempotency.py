@@ -59,7 +59,7 @@ PARAMETER = {
         "the same body within 24 h, the first answer is replayed (`Idempotent-Replayed: "
         "true`) and nothing is created twice; with another body, 422."
     ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
 }
 
 
