@@ -3,6 +3,8 @@
 One row per (caller scope, route, key): the request's fingerprint and, once stored, the
 answer, sealed so the table never shows a request's secrets or its answer's tokens. Rows
 live for `TTL`; older ones are ignored, replaced by a new use of their key, and pruned.
+The HMAC secret derives from the service's credential key (`WLT_SERVICE_KEY`): after a
+rotation a retry of an older request no longer matches its row (422), as if it differed.
 """
 
 from __future__ import annotations
