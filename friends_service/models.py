@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, String, UniqueConstrain
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
+from servicekit.idempotency_store import idempotency_table
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -74,3 +75,4 @@ class Friendship(db.Model):
 outbox = outbox_table(Base.metadata)  # `friendship-changed`, published by the worker's relay
 processed_events = processed_events_table(Base.metadata)
 dead_letters = dead_letters_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)

@@ -8,11 +8,12 @@ from typing import Any
 from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
+from servicekit.idempotency import Idempotency
 from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.user_names import Names, display_names
 
 from . import entries, services
-from .models import Entry, SharedList, db
+from .models import Entry, SharedList, db, idempotency_keys
 from .schemas import (
     EntryCreate,
     EntryOut,
@@ -61,6 +62,9 @@ def _detail(shared: SharedList, names: Names | None = None) -> dict[str, Any]:
     return _degraded(body, names)
 
 
+idempotent = Idempotency(db, idempotency_keys)
+
+
 @blp.route("", methods=["GET"])
 @login_required
 @blp.arguments(ListPageArgs, location="query", as_kwargs=True)
@@ -81,6 +85,7 @@ def overview(limit: int, cursor: str | None):
 
 @blp.route("", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(ListCreate)
 @blp.response(201, ListOut)
 @blp.doc(security=BEARER)
@@ -166,6 +171,7 @@ def delete_list(list_id: uuid.UUID):
 
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(EntryCreate)
 @blp.response(201, EntryOut)
 @blp.doc(security=BEARER)

@@ -8,10 +8,11 @@ from flask import jsonify
 from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
+from servicekit.idempotency import Idempotency
 from servicekit.identity import BEARER, caller_id, login_required
 
 from . import queries, services
-from .models import Entry, WatchList, db
+from .models import Entry, WatchList, db, idempotency_keys
 from .schemas import (
     EntryCreate,
     EntryOut,
@@ -28,6 +29,7 @@ blp = ApiBlueprint(
     "watchlists", __name__, url_prefix="/watchlists", description="Personal watchlists"
 )
 internal = EntryCounts(db, Entry, WatchList.id, WatchList.owner_id).blueprint()
+idempotent = Idempotency(db, idempotency_keys)
 
 
 @blp.route("", methods=["GET"])
@@ -43,6 +45,7 @@ def list_watchlists(limit: int, cursor: str | None):
 
 @blp.route("", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(ListCreate)
 @blp.response(201, ListOut)
 @blp.doc(security=BEARER)
@@ -84,6 +87,7 @@ def delete_watchlist(list_id: uuid.UUID):
 
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(EntryCreate)
 @blp.response(201, EntryOut)
 @blp.alt_response(409, description="The media is already in this list")
