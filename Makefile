@@ -52,9 +52,12 @@ lock: setup
 	$(UV_COMPILE) requirements.in -o requirements.txt
 	$(UV_COMPILE) requirements-dev.in -c requirements.txt -o requirements-dev.txt
 
+# bench/RESULTS.md (every benchmark on one stack), then the scale benchmark at 1% and 10%
+# (BENCH_SCALE=1: also 100%) into bench/scale.md and bench/scale.png.
 bench: setup
 	@test -f bench/__main__.py || { echo "bench/__main__.py does not exist: no benchmarks to run" >&2; exit 1; }
 	$(PYTHON) -m bench
+	BENCH_SCALE=$${BENCH_SCALE:-0.1} $(PYTHON) -m bench.scale
 
 traefik-config:
 	$(PYTHON) -m devstack traefik-config

@@ -7,11 +7,12 @@ import uuid
 from flask import current_app, request
 from flask_smorest import Blueprint as ApiBlueprint
 
+from servicekit.idempotency import Idempotency
 from servicekit.identity import BEARER, caller_id, login_required, require_identity
 
 from . import services, sessions
 from .config import auth_settings
-from .models import Account, db
+from .models import Account, db, idempotency_keys
 from .schemas import MeOut, PasswordChangeIn, RefreshIn, SigninIn, SignupIn, SignupOut, TokenOut
 from .tokens import TOKEN_TTL_S
 
@@ -42,7 +43,11 @@ def client_address() -> str:
     return proxies.client_address(request.remote_addr, request.headers.get("X-Forwarded-For", ""))
 
 
+idempotent = Idempotency(db, idempotency_keys)
+
+
 @blp.route("/signup", methods=["POST"])
+@idempotent
 @blp.arguments(SignupIn)
 @blp.response(201, SignupOut)
 def signup(body: dict):

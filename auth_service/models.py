@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.events import outbox_table
+from servicekit.idempotency_store import idempotency_table
 
 ROLE_USER = "USER"
 ROLE_ADMIN = "ADMIN"
@@ -83,3 +84,4 @@ class SigninAttempt(db.Model):
 
 
 outbox = outbox_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 from devstack.supervisor import ManagedProcess
 
-TOPICS = ("media-entry-changed", "user-deleted")
-
 _LOG4J2 = """\
 # Written by devstack: the broker logs to stdout, which the launcher appends to its log file.
 status = warn

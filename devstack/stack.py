@@ -25,7 +25,6 @@ from devstack import devsecrets
 from devstack.consul import ConsulAgent, ConsulTokens
 from devstack.consulbin import find_consul
 from devstack.kafka import (
-    TOPICS,
     KafkaBroker,
     broker_answers,
     create_topics,
@@ -55,6 +54,7 @@ from devstack.traefik import (
     write_config,
 )
 from devstack.traefik import cors_origins as parse_cors_origins
+from servicekit.contract import TOPICS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

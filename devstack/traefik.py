@@ -167,6 +167,7 @@ CORS_EXPOSED_HEADERS = [
     "RateLimit",
     "RateLimit-Policy",
     "Location",
+    "Idempotent-Replayed",
 ]
 
 

@@ -7,11 +7,13 @@ import uuid
 from flask import make_response
 from flask_smorest import Blueprint as ApiBlueprint
 
+from servicekit.idempotency import Idempotency
 from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.schemas import PageArgs
 from servicekit.user_names import display_names
 
 from . import services
+from .models import db, idempotency_keys
 from .schemas import (
     FriendPage,
     FriendRequestCreate,
@@ -21,6 +23,7 @@ from .schemas import (
 )
 
 blp = ApiBlueprint("friends", __name__, url_prefix="/friends", description="Friends")
+idempotent = Idempotency(db, idempotency_keys)
 
 
 def _with_names(items: list) -> bool:
@@ -57,6 +60,7 @@ def list_requests():
 
 @blp.route("/requests", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(FriendRequestCreate)
 @blp.response(201, RequestCreated)
 @blp.alt_response(200, schema=FriendshipOut, description="They had asked you: now friends")

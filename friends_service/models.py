@@ -1,4 +1,4 @@
-"""The friends service's own tables: one row per pair, pending request or friendship."""
+"""The friends service's own tables: one row per pair (pending request or friendship), events."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import CheckConstraint, DateTime, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from servicekit.events import dead_letters_table, processed_events_table
+from servicekit.events import dead_letters_table, outbox_table, processed_events_table
+from servicekit.idempotency_store import idempotency_table
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -71,5 +72,7 @@ class Friendship(db.Model):
     )
 
 
+outbox = outbox_table(Base.metadata)  # `friendship-changed`, published by the worker's relay
 processed_events = processed_events_table(Base.metadata)
 dead_letters = dead_letters_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)

@@ -10,11 +10,13 @@ from typing import cast
 from sqlalchemy import and_, delete, func, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from servicekit.contract import ENDED, FRIENDS, friendship_changed
 from servicekit.errors import Conflict, NotFound, invalid
+from servicekit.events import add_events
 from servicekit.schemas import decode_cursor, encode_cursor
 
 from . import users
-from .models import ACCEPTED, PENDING, Friendship, db
+from .models import ACCEPTED, PENDING, Friendship, db, outbox
 
 # Pending requests listed per direction; the contract's shape has no cursor for them.
 MAX_LISTED_REQUESTS = 200
@@ -39,6 +41,12 @@ class PendingRequest:
     user_id: uuid.UUID
     created_at: datetime
     display_name: str | None = None
+
+
+def _announce(pairs, state: str, actor_id: uuid.UUID | None) -> None:
+    """Queue one `friendship-changed` per pair in the caller's transaction (the outbox)."""
+    rows = [friendship_changed(user_ids=pair, state=state, actor_id=actor_id) for pair in pairs]
+    add_events(db.session, outbox, rows)
 
 
 def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
@@ -131,6 +139,7 @@ def _accept_locked(row: Friendship, caller: uuid.UUID) -> Friend:
         .values(state=ACCEPTED, accepted_at=func.clock_timestamp())
         .returning(Friendship.accepted_at)
     ).scalar_one()
+    _announce([(row.user_low, row.user_high)], FRIENDS, caller)
     db.session.commit()
     # set just now, so never null (the column is nullable for pending requests)
     return Friend(_other(row, caller), cast(datetime, since))
@@ -198,6 +207,7 @@ def accept_request(*, caller: uuid.UUID, request_id: uuid.UUID) -> Friend:
     if row is None:
         db.session.rollback()
         raise NotFound("No pending request with this id is addressed to you.")
+    _announce([(row.requester_id, caller)], FRIENDS, caller)
     db.session.commit()
     return Friend(row.requester_id, row.accepted_at)
 
@@ -232,12 +242,17 @@ def unfriend(*, caller: uuid.UUID, user_id: uuid.UUID) -> None:
     condition = and_(
         Friendship.user_low == low, Friendship.user_high == high, Friendship.state == ACCEPTED
     )
-    if caller == user_id or not _delete(condition):
+    if caller == user_id or not _delete(condition, ended_by=caller):
         raise NotFound("You are not friends with this user.")
 
 
-def _delete(condition) -> bool:
-    gone = db.session.execute(delete(Friendship).where(condition).returning(Friendship.id)).first()
+def _delete(condition, *, ended_by: uuid.UUID | None = None) -> bool:
+    """Delete the row `condition` matches; a friendship's end (`ended_by`) is announced."""
+    gone = db.session.execute(
+        delete(Friendship).where(condition).returning(Friendship.user_low, Friendship.user_high)
+    ).first()
+    if gone is not None and ended_by is not None:
+        _announce([tuple(gone)], ENDED, ended_by)
     db.session.commit()
     return gone is not None
 

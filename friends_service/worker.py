@@ -7,17 +7,17 @@ import threading
 from flask import Flask
 
 from servicekit.contract import USER_DELETED
-from servicekit.worker import consumer, run_worker
+from servicekit.worker import consumer, relay, run_worker
 
 from . import create_app
 from .events import on_user_deleted
-from .models import db, dead_letters, processed_events
+from .models import db, dead_letters, outbox, processed_events
 
 GROUP_ID = "friends-service"
 
 
 def run(app: Flask, *, stop: threading.Event | None = None, group_id: str = GROUP_ID) -> None:
-    """Consume `user-deleted` until stopped; no outbox, as this service publishes nothing."""
+    """Relay the outbox (`friendship-changed`) and consume `user-deleted` until stopped."""
     part = consumer(
         db,
         {USER_DELETED: on_user_deleted},
@@ -25,7 +25,7 @@ def run(app: Flask, *, stop: threading.Event | None = None, group_id: str = GROU
         dead_letters=dead_letters,
         group_id=group_id,
     )
-    run_worker(app, part, stop=stop)
+    run_worker(app, relay(db, outbox), part, stop=stop)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
+from servicekit.idempotency import Idempotency
 from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.keyset import MediaQuery
 from servicekit.preconditions import (
@@ -21,7 +22,7 @@ from servicekit.preconditions import (
 from servicekit.user_names import Names, display_names
 
 from . import entries, services
-from .models import Entry, SharedList, db
+from .models import Entry, SharedList, db, idempotency_keys
 from .schemas import (
     EntryCreate,
     EntryOut,
@@ -84,6 +85,9 @@ def _detail(
     return _degraded(body, names), {} if names.degraded else tagged(version)
 
 
+idempotent = Idempotency(db, idempotency_keys)
+
+
 @blp.route("", methods=["GET"])
 @login_required
 @blp.arguments(ListPageArgs, location="query", as_kwargs=True)
@@ -104,6 +108,7 @@ def overview(limit: int, cursor: str | None):
 
 @blp.route("", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(ListCreate)
 @blp.response(201, ListOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
@@ -212,6 +217,7 @@ def delete_list(list_id: uuid.UUID):
 
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(EntryCreate)
 @blp.response(201, EntryOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)

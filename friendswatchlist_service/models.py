@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
+from servicekit.idempotency_store import idempotency_table
 from servicekit.keyset import entry_page_indexes
 
 PENDING, ACTIVE = "pending", "active"
@@ -119,3 +120,4 @@ class Entry(db.Model):
 outbox = outbox_table(Base.metadata)
 processed_events = processed_events_table(Base.metadata)
 dead_letters = dead_letters_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)

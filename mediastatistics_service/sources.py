@@ -15,11 +15,15 @@ from typing import Any
 
 from servicekit.contract import MAX_RATING, MIN_RATING, SOURCES, STATUS_FIELDS
 from servicekit.errors import ServiceUnavailable
-from servicekit.http import service_client
+from servicekit.http import CONNECT_TIMEOUT_S, service_client
 
 from .people import Held, Media
 
 PAGE = 1000
+# A page is a batch read of up to PAGE titles with every person holding them, not a request
+# someone waits on: at a million entries its first page (the most held titles) takes
+# seconds, far beyond the 1 s an interactive service call gets.
+PAGE_TIMEOUT_S = (CONNECT_TIMEOUT_S, 60.0)
 
 
 def _bad_answer(service: str) -> ServiceUnavailable:
@@ -55,7 +59,7 @@ def source_pages(service: str) -> Iterator[tuple[int, Media]]:
     after = 0
     while True:
         response = service_client().get(
-            service, f"/internal/person-counts?after={after}&limit={PAGE}"
+            service, f"/internal/person-counts?after={after}&limit={PAGE}", timeout=PAGE_TIMEOUT_S
         )
         body = response.json() if response.status_code == 200 else None
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):

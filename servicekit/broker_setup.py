@@ -5,8 +5,8 @@ credentials (KAFKA_SASL_USERNAME/PASSWORD of the admin user). It creates the con
 topics that are missing and grants each service exactly what its code does, nothing more:
 
 - a topic is written only by the service whose outbox publishes it (`user-deleted` by
-  auth; `media-entry-changed` by the two list services), so no other holder of broker
-  credentials can forge a deletion or a list change;
+  auth, `media-entry-changed` by the two list services, `friendship-changed` by friends),
+  so no other holder of broker credentials can forge a deletion or a change;
 - a service reads only the topics its worker consumes, in its own consumer group;
 - nobody else gets anything: the broker authorizes with deny-by-default
   (`allow.everyone.if.no.acl.found=false`), and a client without credentials is refused at
@@ -35,7 +35,7 @@ from confluent_kafka.admin import (
 )
 
 from servicekit.config import kafka_auth_setting
-from servicekit.contract import MEDIA_ENTRY_CHANGED, USER_DELETED
+from servicekit.contract import FRIENDSHIP_CHANGED, MEDIA_ENTRY_CHANGED, TOPICS, USER_DELETED
 
 PARTITIONS = 6  # up to 6 worker replicas of one service share a topic's load
 
@@ -44,6 +44,7 @@ WRITES: dict[str, tuple[str, ...]] = {
     "auth": (USER_DELETED,),
     "watchlist": (MEDIA_ENTRY_CHANGED,),
     "friendswatchlist": (MEDIA_ENTRY_CHANGED,),
+    "friends": (FRIENDSHIP_CHANGED,),
 }
 READS: dict[str, tuple[str, ...]] = {
     "user": (USER_DELETED,),
@@ -87,7 +88,7 @@ def wanted_acls(topic_prefix: str = "") -> list[AclBinding]:
 
 def set_up(admin: AdminClient, topic_prefix: str = "", timeout_s: float = 15.0) -> list[str]:
     """Create the missing topics and ACLs; the lines to print about what was done."""
-    names = [topic_prefix + name for name in (MEDIA_ENTRY_CHANGED, USER_DELETED)]
+    names = [topic_prefix + name for name in TOPICS]
     existing = admin.list_topics(timeout=timeout_s).topics
     missing = [NewTopic(n, num_partitions=PARTITIONS, replication_factor=1) for n in names]
     missing = [topic for topic in missing if topic.topic not in existing]

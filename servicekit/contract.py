@@ -22,10 +22,17 @@ from .messages import Event
 # Topics, as the broker names them (before a test's prefix).
 MEDIA_ENTRY_CHANGED = "media-entry-changed"
 USER_DELETED = "user-deleted"
+FRIENDSHIP_CHANGED = "friendship-changed"
+TOPICS = (MEDIA_ENTRY_CHANGED, USER_DELETED, FRIENDSHIP_CHANGED)
 
 # Event types, in each body's `type`.
 ENTRY_CHANGED_TYPE = "media.entry_changed"
 USER_DELETED_TYPE = "user.deleted"
+FRIENDSHIP_CHANGED_TYPE = "friendship.changed"
+
+# A `friendship.changed` event's `state`: the two became friends, or stopped being friends.
+FRIENDS, ENDED = "friends", "ended"
+FRIENDSHIP_STATES = (FRIENDS, ENDED)
 
 # The services that produce `media.entry_changed` (its `source`).
 SOURCES = ("watchlist", "friendswatchlist")
@@ -177,6 +184,25 @@ def user_deleted(*, user_id: uuid.UUID) -> OutboxRow:
     """An account is gone: every service forgets what it holds of this user."""
     payload = new_event(USER_DELETED_TYPE, userId=str(user_id))
     return {"topic": USER_DELETED, "key": str(user_id), "payload": payload}
+
+
+def friendship_changed(
+    *, user_ids: tuple[uuid.UUID, uuid.UUID], state: str, actor_id: uuid.UUID | None = None
+) -> OutboxRow:
+    """Two people became friends (`FRIENDS`) or stopped being friends (`ENDED`).
+
+    `userIds` is the pair in canonical order (as the friends service stores it), which is
+    also the key, so one pair's events stay in order on one partition. `actorId`, who
+    accepted or ended it, is left out when no one did (an account deletion ended it).
+    """
+    if state not in FRIENDSHIP_STATES:
+        raise ValueError(f"unknown friendship state {state!r}")
+    low, high = sorted(user_ids)
+    fields: dict[str, Any] = {"userIds": [str(low), str(high)], "state": state}
+    if actor_id is not None:
+        fields["actorId"] = str(actor_id)
+    payload = new_event(FRIENDSHIP_CHANGED_TYPE, **fields)
+    return {"topic": FRIENDSHIP_CHANGED, "key": f"{low}:{high}", "payload": payload}
 
 
 def deleted_user_ids(events: Iterable[Event]) -> tuple[list[uuid.UUID], list[tuple[Event, str]]]:

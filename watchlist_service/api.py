@@ -8,6 +8,7 @@ from flask import jsonify
 from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
+from servicekit.idempotency import Idempotency
 from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.keyset import MediaQuery
 from servicekit.preconditions import (
@@ -20,7 +21,7 @@ from servicekit.preconditions import (
 )
 
 from . import queries, services
-from .models import Entry, WatchList, db
+from .models import Entry, WatchList, db, idempotency_keys
 from .schemas import (
     EntryCreate,
     EntryOut,
@@ -41,6 +42,7 @@ blp = ApiBlueprint(
     "watchlists", __name__, url_prefix="/watchlists", description="Personal watchlists"
 )
 internal = EntryCounts(db, Entry, WatchList.id, WatchList.owner_id).blueprint()
+idempotent = Idempotency(db, idempotency_keys)
 
 
 @blp.route("", methods=["GET"])
@@ -56,6 +58,7 @@ def list_watchlists(limit: int, cursor: str | None):
 
 @blp.route("", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(ListCreate)
 @blp.response(201, ListOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
@@ -126,6 +129,7 @@ def delete_watchlist(list_id: uuid.UUID):
 
 @blp.route("/<uuid:list_id>/media", methods=["POST"])
 @login_required
+@idempotent
 @blp.arguments(EntryCreate)
 @blp.response(201, EntryOut, headers=ETAG_HEADER)
 @blp.alt_response(409, description="The media is already in this list")

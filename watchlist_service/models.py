@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_express
 
 from servicekit.contract import STATUSES
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
+from servicekit.idempotency_store import idempotency_table
 from servicekit.keyset import entry_page_indexes
 
 MAX_PROGRESS = 2**31 - 1
@@ -90,3 +91,4 @@ class Entry(db.Model):
 outbox = outbox_table(Base.metadata)
 processed_events = processed_events_table(Base.metadata)
 dead_letters = dead_letters_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)

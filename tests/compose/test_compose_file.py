@@ -189,7 +189,7 @@ def test_services_run_in_production_mode_by_default(containers):
 
 def test_kafka_runs_in_kraft_mode_and_contract_topics_are_created(containers):
     kafka = containers["kafka"]["environment"]
-    assert containers["kafka"]["image"] == "apache/kafka:4.1.1"
+    assert containers["kafka"]["image"] == "apache/kafka:4.4.0"
     assert set(kafka["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
     # topics and grants come from the kit's one-shot, run with the admin login
     assert containers["kafka-init"]["command"] == ["python", "-m", "servicekit.broker_setup"]

@@ -163,7 +163,7 @@ class StandIn:
 STANDIN_IMAGES = [
     StandIn("python:3.11-slim-bookworm", "python"),
     StandIn("postgres:18", "postgres", postgres_describe, postgres_stage),
-    StandIn("apache/kafka:4.1.1", "kafka", kafka_describe, kafka_stage),
+    StandIn("apache/kafka:4.4.0", "kafka", kafka_describe, kafka_stage),
     StandIn("hashicorp/consul:1.20", "consul", consul_describe, consul_stage),
     StandIn("traefik:v3.7", "traefik", traefik_describe, traefik_stage),
 ]

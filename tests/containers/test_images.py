@@ -28,6 +28,6 @@ def test_the_kafka_health_check_answers_without_a_jvm(project):
 def test_the_stand_ins_or_official_images_carry_the_tags_compose_names(project):
     services = json.loads(project.compose("config", "--format", "json").stdout)["services"]
     images = {s["image"] for s in services.values()}
-    assert {"postgres:18", "apache/kafka:4.1.1", "traefik:v3.7"} <= images
+    assert {"postgres:18", "apache/kafka:4.4.0", "traefik:v3.7"} <= images
     for image in images:
         project.docker("image", "inspect", image)

@@ -1,7 +1,7 @@
 """versions (ETags) of lists and entries, and the indexes media pages read by
 
 Revision ID: 7a2d4f6b8c31
-Revises: 1f9bca8bb846
+Revises: d6f8b0c24a51
 Create Date: 2026-12-01 16:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '7a2d4f6b8c31'
-down_revision = '1f9bca8bb846'
+down_revision = 'd6f8b0c24a51'
 branch_labels = None
 depends_on = None
 

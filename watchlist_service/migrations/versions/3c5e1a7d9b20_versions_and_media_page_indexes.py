@@ -1,7 +1,7 @@
 """versions (ETags) of lists and entries, and the indexes media pages read by
 
 Revision ID: 3c5e1a7d9b20
-Revises: 800ea9470ca6
+Revises: b4d6f8a02e39
 Create Date: 2026-12-01 16:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '3c5e1a7d9b20'
-down_revision = '800ea9470ca6'
+down_revision = 'b4d6f8a02e39'
 branch_labels = None
 depends_on = None
 
