@@ -61,3 +61,29 @@ def test_parallel_patches_of_one_entry_leave_a_consistent_event_chain(
     assert all(before != after for before, after in chain)
     assert chain[-1][1] == {"status": final["status"], "rating": final["rating"], "userId": me}
     assert final["progress"] in (None, 40, 2)
+
+
+def test_parallel_patches_with_one_if_match_let_exactly_one_through(app, live_server, media_id):
+    server = live_server(app)
+    owner = Caller(app.test_client())
+    list_id, mid = owner.new_list(), media_id()
+    tag = owner.add(list_id, mid)["etag"]
+    url = f"{server.url}/watchlists/{list_id}/media/{mid}"
+    start = threading.Barrier(len(CHANGES))
+    answers = [None] * len(CHANGES)
+
+    def patch(i: int) -> None:
+        with requests.Session() as http:
+            start.wait()
+            headers = {**identity(owner.user_id), "If-Match": tag}
+            answers[i] = http.patch(url, json=CHANGES[i], headers=headers, timeout=10)
+
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(len(CHANGES))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200] + [412] * (len(CHANGES) - 1)
+    [winner] = [a.json() for a in answers if a.status_code == 200]
+    assert owner.show(list_id)["media"][0] == winner
