@@ -4,12 +4,14 @@ The worker writes, per partition, the offset it committed and the partition's hi
 watermark (from librdkafka's fetch cache, so no extra broker round trip); the handler
 writes the newest applied event's `occurredAt` in the batch's own transaction.
 `/metrics` and `/health/ready` read that table. Lag is shown, never made a readiness
-failure: a service catching up still answers correctly, only later.
+failure: a service catching up still answers correctly, only later. The same loop's
+hourly clean-up also drops the trending hours no period reaches any more.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from confluent_kafka import Message, TopicPartition
@@ -19,8 +21,9 @@ from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import BigInteger
 
-from servicekit.consumer import EventConsumer
+from servicekit.consumer import PROCESSED_KEEP_DAYS, EventConsumer
 
+from . import trending
 from .models import db
 
 _RECORD = text(
@@ -72,6 +75,11 @@ class ProgressRecordingConsumer(EventConsumer):
             self._recorded_at = now
             self.record()
         return handled
+
+    def prune_processed(self, keep_days: float = PROCESSED_KEEP_DAYS) -> int:
+        """Forget old event ids (the kit's hourly clean-up), and drop stale trending hours."""
+        trending.prune(self._engine, datetime.now(UTC))
+        return super().prune_processed(keep_days)
 
     def record(self) -> None:
         """Write committed offsets and high watermarks of the partitions this consumer holds."""

@@ -11,6 +11,7 @@ from tests.helpers import assert_problem
 ZERO = {
     "added": 0, "watching": 0, "watched": 0, "onHold": 0, "dropped": 0,
     "total": 0, "ratingCount": 0, "ratingAverage": None, "updatedAt": None,
+    "ratingDistribution": {str(r): 0 for r in range(1, 11)},
 }  # fmt: skip
 
 
@@ -55,7 +56,8 @@ def client(shared):
 
 
 def test_untracked_media_has_zeros(client):
-    assert client.get("/mediastatistics/42").get_json() == {"mediaId": 42, **ZERO}
+    body = client.get("/mediastatistics/42").get_json()
+    assert body == {"mediaType": "movie", "mediaId": 42, **ZERO}
 
 
 def test_tracked_media_has_counters_total_and_average(client):
