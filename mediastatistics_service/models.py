@@ -148,6 +148,35 @@ class TrendingBucket(db.Model):
     )
 
 
+class TrendingWindow(db.Model):
+    """Where each period's window starts: the first hour its totals hold."""
+
+    __tablename__ = "trending_windows"
+
+    period: Mapped[str] = mapped_column(String(5), primary_key=True)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TrendingTotal(db.Model):
+    """One title's adds and starts over the hours of one period's window."""
+
+    __tablename__ = "trending_totals"
+
+    period: Mapped[str] = mapped_column(String(5), primary_key=True)
+    media_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    media_type: Mapped[str] = mapped_column(String(5), primary_key=True)
+    adds: Mapped[int] = _counter()
+    starts: Mapped[int] = _counter()
+    score: Mapped[int] = mapped_column(BigInteger, Computed("adds + starts", persisted=True))
+
+    # (period, score DESC, title) keeps a trending read an index scan, as `top` is
+    __table_args__ = (
+        CheckConstraint("adds >= 0", name="ck_trending_totals_adds_nonneg"),
+        CheckConstraint("starts >= 0", name="ck_trending_totals_starts_nonneg"),
+        Index("ix_trending_totals_rank", "period", text("score DESC"), "media_id", "media_type"),
+    )
+
+
 class ConsumerProgress(db.Model):
     """Where the consumer stands on each partition, for lag in /metrics and readiness."""
 

@@ -7,7 +7,7 @@ ids in a batch) are the movie of that id, kept for one release.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, tuple_
 
@@ -120,9 +120,8 @@ def top(*, status: str | None, media_type: str | None, limit: int) -> list[Stats
 
 def trending_titles(*, period: str, media_type: str | None, limit: int) -> dict:
     """The titles most added or started in the period (`trending.PERIODS`), most first."""
-    now = datetime.now(UTC)
-    items = trending.window(db.session, period=period, media_type=media_type, limit=limit, now=now)
-    return {"period": period, "since": trending.since(period, now), "items": items}
+    start, items = trending.window(db.session, period=period, media_type=media_type, limit=limit)
+    return {"period": period, "since": start, "items": items}
 
 
 def _column(status: str) -> str:

@@ -20,7 +20,7 @@ away. The same replay gives trending its adds and starts (`trending.Tally`).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, select, text
@@ -127,7 +127,7 @@ class _State:
             {k: tuple(v) for k, v in self.ratings.items()},
         )
         self.latest: dict[RatingKey, int] = {}
-        self.trend = Tally(datetime.now(UTC))
+        self.trend = Tally()
 
     def apply(self, change: Change) -> bool:
         """Replay one change; False (and nothing changed) when a count would go below zero.

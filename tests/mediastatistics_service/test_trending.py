@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from mediastatistics_service import trending
 from mediastatistics_service.models import db
+from mediastatistics_service.tally import STATS_LOCK_ID
 from tests.helpers import assert_problem
 from tests.mediastatistics_service.support import change_event, drain, entry, produce
 
@@ -84,11 +85,11 @@ def test_events_older_than_the_longest_period_are_not_kept(app, applied):
             text("SELECT DISTINCT media_type, media_id FROM trending_buckets")
         )
         stored = set(kinds)
-    assert NOW - oldest < trending.KEEP
+    assert oldest >= trending.since("month", datetime.now(UTC))
     assert ("tv", 2) not in stored and ("movie", 3) not in stored
 
 
-def test_the_worker_prunes_hours_no_period_reaches(app, applied):
+def test_the_worker_prunes_hours_before_every_window(app, applied):
     with app.app_context():
         db.session.execute(
             text(
@@ -98,11 +99,29 @@ def test_the_worker_prunes_hours_no_period_reaches(app, applied):
             {"old": trending.hour_of(NOW - timedelta(days=45)), "kept": trending.hour_of(NOW)},
         )
         db.session.commit()
-        assert trending.prune(db.engine, datetime.now(UTC)) == 1
+        assert trending.prune(db.engine) == 1
         rows = db.session.execute(
             text("SELECT adds FROM trending_buckets WHERE media_id = 9")
         ).scalars()
         assert list(rows) == [1]
+
+
+def test_moving_the_windows_on_takes_the_hours_that_left_out_of_the_totals(app, applied):
+    later = datetime.now(UTC) + timedelta(days=2)
+    with app.app_context():
+        assert trending.roll(db.engine, later, STATS_LOCK_ID) == 3
+        assert trending.roll(db.engine, later, STATS_LOCK_ID) == 0  # already there
+    assert ranked(applied, "period=day") == []
+    assert ranked(applied, "period=week") == [("tv", 1, 5, 2), ("movie", 1, 3, 0)]
+    much_later = datetime.now(UTC) + timedelta(days=5)
+    with app.app_context():
+        trending.roll(db.engine, much_later, STATS_LOCK_ID)
+        totals = db.session.execute(text("SELECT count(*) FROM trending_totals")).scalar()
+    assert ranked(applied, "period=week") == [("movie", 1, 3, 0), ("tv", 1, 0, 2)]
+    assert ranked(applied, "period=month") == [
+        ("movie", 2, 10, 0), ("tv", 1, 5, 2), ("movie", 1, 3, 0)
+    ]  # fmt: skip
+    assert totals == 3 + 2  # month's three titles and week's two; titles at zero are dropped
 
 
 def test_a_status_change_into_watching_is_a_start_and_a_rating_change_is_not(
@@ -122,16 +141,16 @@ def test_a_status_change_into_watching_is_a_start_and_a_rating_change_is_not(
     assert ranked(client, "period=day&mediaType=tv") == [("tv", 55, 1, 1)]
 
 
-def test_the_window_query_uses_the_bucket_key(app):
+def test_the_trending_read_uses_an_index(app):
     with app.app_context():
         db.session.execute(text("SET enable_seqscan = off"))
         plan = db.session.execute(
             text(
-                "EXPLAIN SELECT media_id FROM trending_buckets WHERE bucket >= now() "
-                "AND media_type = 'tv'"
+                "EXPLAIN SELECT media_id FROM trending_totals WHERE period = 'week' "
+                "AND score > 0 ORDER BY score DESC, media_id, media_type LIMIT 10"
             )
         ).scalars()
-        assert "trending_buckets_pkey" in "\n".join(plan)
+        assert "ix_trending_totals_rank" in "\n".join(plan)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ arrives with the default 'movie' and joins each primary key. The rating distribu
 of an existing title is rebuilt exactly from `person_rating` (each rated person's
 latest rating), so no reconciliation run is needed. Trending starts empty: it counts
 what happens from now on (old events are history the consumer has already passed).
+Trending keeps hourly buckets, and per period the running totals of the hours since the
+window's start (`trending_windows.since`), so a read is an index scan like `top`.
 
 Revision ID: 9c4d2e7f1a30
 Revises: 5b1e2c9d4a10
@@ -20,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 RATINGS = range(1, 11)
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}  # as mediastatistics_service.trending
 RANKED = ("added", "watching", "watched", "on_hold", "dropped", "total")
 # table -> primary key columns before and after, and its media index
 KEYS = {
@@ -92,9 +95,42 @@ def upgrade() -> None:
         # bucket first: the window query and the pruning are range scans of this key
         sa.PrimaryKeyConstraint("bucket", "media_type", "media_id"),
     )
+    op.create_table(
+        "trending_windows",
+        sa.Column("period", sa.String(length=5), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("period"),
+    )
+    op.execute(
+        "INSERT INTO trending_windows (period, since) VALUES "
+        + ", ".join(
+            f"('{p}', date_trunc('hour', now() - interval '{d} days'))"
+            for p, d in PERIOD_DAYS.items()
+        )
+    )
+    op.create_table(
+        "trending_totals",
+        sa.Column("period", sa.String(length=5), nullable=False),
+        sa.Column("media_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("media_type", sa.String(length=5), nullable=False),
+        sa.Column("adds", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("starts", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("score", sa.BigInteger(), sa.Computed("adds + starts", persisted=True)),
+        sa.CheckConstraint("adds >= 0", name="ck_trending_totals_adds_nonneg"),
+        sa.CheckConstraint("starts >= 0", name="ck_trending_totals_starts_nonneg"),
+        sa.PrimaryKeyConstraint("period", "media_id", "media_type"),
+    )
+    op.create_index(
+        "ix_trending_totals_rank",
+        "trending_totals",
+        ["period", sa.literal_column("score DESC"), "media_id", "media_type"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_trending_totals_rank", table_name="trending_totals")
+    op.drop_table("trending_totals")
+    op.drop_table("trending_windows")
     op.drop_table("trending_buckets")
     for r in RATINGS:
         op.drop_constraint(f"ck_media_stats_rating_{r}_nonneg", "media_stats", type_="check")
