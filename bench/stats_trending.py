@@ -4,9 +4,10 @@ Run: `python -m bench.stats_trending [--postgres postgresql://postgres@127.0.0.1
 [--titles 20000] [--active 2000] [--calls 200]`. Without an address it starts its own
 PostgreSQL. It fills a fresh statistics database with `--titles` counter rows (half of
 them series) and, for `--active` titles, one hourly bucket every 3 hours over the last
-31 days (what a busy month leaves), then calls `GET /mediastatistics/top` and
-`GET /mediastatistics/trending` for each period through the app (in process, no
-gateway), `--calls` times each, and prints p50/p99. Goal: trending within 2x of top.
+31 days (what a busy month leaves) with the window totals the consumer keeps, then
+calls `GET /mediastatistics/top` and `GET /mediastatistics/trending` for each period
+through the app (in process, no gateway), `--calls` times each, and prints p50/p99.
+Goal: trending within 2x of top.
 """
 
 from __future__ import annotations
@@ -69,6 +70,13 @@ def fill(url: str, titles: int, active: int) -> int:
             "(i * h) %% 5, (i + h) %% 3 "
             "FROM generate_series(0, %s - 1) AS i, generate_series(0, 31 * 24, 3) AS h",
             (active,),
+        )
+        # the totals the consumer would have kept for these hours
+        conn.execute(
+            "INSERT INTO trending_totals (period, media_id, media_type, adds, starts) "
+            "SELECT w.period, b.media_id, b.media_type, sum(b.adds), sum(b.starts) "
+            "FROM trending_buckets AS b JOIN trending_windows AS w ON b.bucket >= w.since "
+            "GROUP BY w.period, b.media_id, b.media_type"
         )
         conn.execute("ANALYZE")
         return conn.execute("SELECT count(*) FROM trending_buckets").fetchone()[0]
