@@ -9,7 +9,7 @@ touched).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import BindParameter, TextClause, bindparam, text
@@ -21,15 +21,33 @@ Columns = Mapping[str, type[TypeEngine[Any]]]
 PERSON_STATUS: Columns = {
     "person": String,
     "media_id": BigInteger,
+    "media_type": String,
     "status": String,
     "n": BigInteger,
 }
 PERSON_RATING: Columns = {
     "person": String,
     "media_id": BigInteger,
+    "media_type": String,
     "rated": BigInteger,
     "rating": BigInteger,
 }
+
+Title = tuple[int, str]
+"""A title's key, (media_id, media_type), in the order the tables sort it."""
+
+# `WHERE` a row's title is one of `:ids`/`:types` (two arrays, position by position).
+IN_TITLES = "(media_id, media_type) IN (SELECT * FROM unnest(:ids, :types))"
+TITLE_ARRAYS = (
+    bindparam("ids", type_=ARRAY(BigInteger)),
+    bindparam("types", type_=ARRAY(String)),
+)
+
+
+def title_params(titles: Iterable[Title]) -> dict[str, list[Any]]:
+    """`:ids` and `:types` of `IN_TITLES` for these titles."""
+    pairs = list(titles)
+    return {"ids": [t[0] for t in pairs], "types": [t[1] for t in pairs]}
 
 
 def _arrays(columns: Columns) -> list[BindParameter[Any]]:

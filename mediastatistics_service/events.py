@@ -4,8 +4,9 @@ Statistics count people, not list entries (docs/statistics.md): each side of an 
 names the person the entry counts for (`userId`, the list's owner). Events written
 before `userId` existed lack it; such a side counts for a stand-in person per list
 (`list:<listId>`), which is what those events meant (one entry per list and media),
-so replaying an old topic gives the totals it always gave. `tally.apply` does the
-counting; this module only validates and decodes.
+so replaying an old topic gives the totals it always gave. Likewise an event without
+`mediaType` (every event before titles were typed) is about a movie. `tally.apply` does
+the counting; this module only validates and decodes.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from servicekit.contract import (
+    DEFAULT_MEDIA_TYPE,
     ENTRY_CHANGED_TYPE,
     MAX_MEDIA_ID,
     MAX_RATING,
+    MEDIA_TYPES,
     MIN_MEDIA_ID,
     MIN_RATING,
     SOURCES,
@@ -44,12 +47,18 @@ class Side:
 
 @dataclass(frozen=True)
 class Change:
-    """What one valid event says happened to one media."""
+    """What one valid event says happened to one title."""
 
     media_id: int
     before: Side | None
     after: Side | None
     occurred_at: datetime
+    media_type: str = DEFAULT_MEDIA_TYPE
+
+    @property
+    def title(self) -> tuple[int, str]:
+        """The title's key as the tables order it: (media_id, media_type)."""
+        return self.media_id, self.media_type
 
 
 def _is_int(value: Any) -> bool:
@@ -95,6 +104,10 @@ def parse_change(body: dict[str, Any]) -> Change:
     media_id = body["mediaId"]
     if not (_is_int(media_id) and MIN_MEDIA_ID <= media_id <= MAX_MEDIA_ID):
         raise PoisonEvent("mediaId is not a positive integer")
+    media_type = body.get("mediaType")
+    media_type = DEFAULT_MEDIA_TYPE if media_type is None else media_type
+    if media_type not in MEDIA_TYPES:
+        raise PoisonEvent(f"mediaType is not one of {', '.join(MEDIA_TYPES)}")
     try:
         occurred_at = datetime.fromisoformat(str(body["occurredAt"]).replace("Z", "+00:00"))
     except ValueError:
@@ -103,7 +116,8 @@ def parse_change(body: dict[str, Any]) -> Change:
         raise PoisonEvent("occurredAt has no time zone")
     if body["before"] is None and body["after"] is None:
         raise PoisonEvent("before and after are both null")
-    return Change(media_id, _side(body, "before"), _side(body, "after"), occurred_at)
+    before, after = _side(body, "before"), _side(body, "after")
+    return Change(media_id, before, after, occurred_at, media_type)
 
 
 def on_media_entry_changed(session: Session, events: list[Event]) -> list[tuple[Event, str]]:

@@ -1,6 +1,7 @@
 """A media's per-person state as reconciliation compares and rewrites it.
 
-`State` is a media's counters with the person rows behind them. `expected_state` derives
+`State` is a title's counters with the person rows behind them (titles are keyed
+`(media_id, media_type)` as everywhere in this service). `expected_state` derives
 it from what the list services hold (docs/statistics.md gives the rules), `stored_state`
 reads it from the tables the consumer keeps, and `write_state` replaces the stored one.
 """
@@ -9,12 +10,18 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import BigInteger
+from sqlalchemy import Connection, text
 
-from .bulk import PERSON_RATING, PERSON_STATUS, bulk_insert
-from .models import COUNTER_COLUMNS, STATUS_COLUMNS
+from .bulk import (
+    IN_TITLES,
+    PERSON_RATING,
+    PERSON_STATUS,
+    TITLE_ARRAYS,
+    Title,
+    bulk_insert,
+    title_params,
+)
+from .models import COUNTER_COLUMNS, RATINGS, STATUS_COLUMNS
 
 # One person's entries of a media: counts per status, and (rating, updated epoch) per
 # rated entry, most recent first.
@@ -37,26 +44,25 @@ class State(NamedTuple):
     people: dict[str, Person]
 
 
-_IDS = bindparam("ids", type_=ARRAY(BigInteger))
 _COUNTERS = text(
-    f"SELECT media_id, {', '.join(COUNTER_COLUMNS)} FROM media_stats WHERE media_id = ANY(:ids)"
-).bindparams(_IDS)
+    f"SELECT media_id, media_type, {', '.join(COUNTER_COLUMNS)} FROM media_stats WHERE {IN_TITLES}"
+).bindparams(*TITLE_ARRAYS)
 _STATUSES = text(
-    "SELECT media_id, person, status, n FROM person_status WHERE media_id = ANY(:ids)"
-).bindparams(_IDS)
+    f"SELECT media_id, media_type, person, status, n FROM person_status WHERE {IN_TITLES}"
+).bindparams(*TITLE_ARRAYS)
 _RATINGS = text(
-    "SELECT media_id, person, rated, rating FROM person_rating WHERE media_id = ANY(:ids)"
-).bindparams(_IDS)
+    f"SELECT media_id, media_type, person, rated, rating FROM person_rating WHERE {IN_TITLES}"
+).bindparams(*TITLE_ARRAYS)
 _CLEAR = (
-    text("DELETE FROM person_status WHERE media_id = :m"),
-    text("DELETE FROM person_rating WHERE media_id = :m"),
+    text("DELETE FROM person_status WHERE media_id = :m AND media_type = :t"),
+    text("DELETE FROM person_rating WHERE media_id = :m AND media_type = :t"),
 )
 _INSERT_STATUSES = bulk_insert("person_status", PERSON_STATUS)
 _INSERT_RATINGS = bulk_insert("person_rating", PERSON_RATING)
 _REWRITE = text(
-    f"INSERT INTO media_stats (media_id, {', '.join(COUNTER_COLUMNS)}, updated_at) "
-    f"VALUES (:m, {', '.join(':' + c for c in COUNTER_COLUMNS)}, clock_timestamp()) "
-    "ON CONFLICT (media_id) DO UPDATE SET "
+    f"INSERT INTO media_stats (media_id, media_type, {', '.join(COUNTER_COLUMNS)}, updated_at) "
+    f"VALUES (:m, :t, {', '.join(':' + c for c in COUNTER_COLUMNS)}, clock_timestamp()) "
+    "ON CONFLICT (media_id, media_type) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in COUNTER_COLUMNS)
     + ", updated_at = excluded.updated_at"
 )
@@ -78,20 +84,22 @@ def expected_state(source: Media, stored: State | None) -> State:
         people[person] = Person(tuple(statuses), len(ratings), rating)
     counts = [sum(p.statuses[i] > 0 for p in people.values()) for i in range(len(STATUS_COLUMNS))]
     rated = [p.rating for p in people.values() if p.rated and p.rating is not None]
-    return State((*counts, len(rated), sum(rated)), people)
+    distribution = [rated.count(r) for r in RATINGS]
+    return State((*counts, len(rated), sum(rated), *distribution), people)
 
 
-def stored_state(conn: Connection, media_ids: list[int]) -> dict[int, State]:
-    """The stored state of each of these media that has any row."""
-    counters = {r[0]: tuple(r[1:]) for r in conn.execute(_COUNTERS, {"ids": media_ids})}
-    statuses: dict[int, dict[str, list[int]]] = {}
-    for m, person, status, n in conn.execute(_STATUSES, {"ids": media_ids}):
-        held = statuses.setdefault(m, {}).setdefault(person, [0] * len(STATUS_COLUMNS))
+def stored_state(conn: Connection, titles: list[Title]) -> dict[Title, State]:
+    """The stored state of each of these titles that has any row."""
+    ids = title_params(titles)
+    counters = {(r[0], r[1]): tuple(r[2:]) for r in conn.execute(_COUNTERS, ids)}
+    statuses: dict[Title, dict[str, list[int]]] = {}
+    for m, t, person, status, n in conn.execute(_STATUSES, ids):
+        held = statuses.setdefault((m, t), {}).setdefault(person, [0] * len(STATUS_COLUMNS))
         held[STATUS_COLUMNS.index(status)] = n
-    ratings: dict[int, dict[str, tuple[int, int]]] = {}
-    for m, person, rated, rating in conn.execute(_RATINGS, {"ids": media_ids}):
-        ratings.setdefault(m, {})[person] = (rated, rating)
-    out: dict[int, State] = {}
+    ratings: dict[Title, dict[str, tuple[int, int]]] = {}
+    for m, t, person, rated, rating in conn.execute(_RATINGS, ids):
+        ratings.setdefault((m, t), {})[person] = (rated, rating)
+    out: dict[Title, State] = {}
     for m in set(counters) | set(statuses) | set(ratings):
         names = set(statuses.get(m, {})) | set(ratings.get(m, {}))
         people = {}
@@ -103,10 +111,11 @@ def stored_state(conn: Connection, media_ids: list[int]) -> dict[int, State]:
     return out
 
 
-def write_state(conn: Connection, media_id: int, state: State) -> None:
-    """Replace a media's person rows and counters with `state`."""
+def write_state(conn: Connection, title: Title, state: State) -> None:
+    """Replace a title's person rows and counters with `state`."""
+    media_id, media_type = title
     for statement in _CLEAR:
-        conn.execute(statement, {"m": media_id})
+        conn.execute(statement, {"m": media_id, "t": media_type})
     rows = [
         (person, status, n)
         for person, held in state.people.items()
@@ -117,7 +126,13 @@ def write_state(conn: Connection, media_id: int, state: State) -> None:
         people, statuses, counts = (list(c) for c in zip(*rows, strict=True))
         conn.execute(
             _INSERT_STATUSES,
-            {"person": people, "media_id": [media_id] * len(rows), "status": statuses, "n": counts},
+            {
+                "person": people,
+                "media_id": [media_id] * len(rows),
+                "media_type": [media_type] * len(rows),
+                "status": statuses,
+                "n": counts,
+            },
         )
     rated = [(p, h.rated, h.rating) for p, h in state.people.items() if h.rated]
     if rated:
@@ -127,10 +142,10 @@ def write_state(conn: Connection, media_id: int, state: State) -> None:
             {
                 "person": people,
                 "media_id": [media_id] * len(rated),
+                "media_type": [media_type] * len(rated),
                 "rated": counts,
                 "rating": values,
             },
         )
-    conn.execute(
-        _REWRITE, {"m": media_id, **dict(zip(COUNTER_COLUMNS, state.counters, strict=True))}
-    )
+    counters = dict(zip(COUNTER_COLUMNS, state.counters, strict=True))
+    conn.execute(_REWRITE, {"m": media_id, "t": media_type, **counters})

@@ -4,12 +4,15 @@ The worker writes, per partition, the offset it committed and the partition's hi
 watermark (from librdkafka's fetch cache, so no extra broker round trip); the handler
 writes the newest applied event's `occurredAt` in the batch's own transaction.
 `/metrics` and `/health/ready` read that table. Lag is shown, never made a readiness
-failure: a service catching up still answers correctly, only later.
+failure: a service catching up still answers correctly, only later. The same loop
+moves the trending windows on at each new hour, and its hourly clean-up drops the
+trending hours no window holds any more.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from confluent_kafka import Message, TopicPartition
@@ -19,9 +22,11 @@ from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import BigInteger
 
-from servicekit.consumer import EventConsumer
+from servicekit.consumer import PROCESSED_KEEP_DAYS, EventConsumer
 
+from . import trending
 from .models import db
+from .tally import STATS_LOCK_ID
 
 _RECORD = text(
     "INSERT INTO consumer_progress (topic, partition, committed_offset, high_watermark, "
@@ -49,6 +54,7 @@ class ProgressRecordingConsumer(EventConsumer):
         self._positions: dict[tuple[str, int], int] = {}
         self._idle_record_s = idle_record_s
         self._recorded_at = 0.0
+        self._windows_hour: datetime | None = None
 
     def process(self, messages: list[Message]) -> None:
         """Apply the batch; remember how far it reached on each partition.
@@ -63,7 +69,11 @@ class ProgressRecordingConsumer(EventConsumer):
             self._next[tp] = max(self._next.get(tp, 0), (msg.offset() or 0) + 1)
 
     def poll_once(self) -> int:
-        """One poll, applied and committed, then the position recorded."""
+        """One poll, applied and committed, then the position recorded.
+
+        First, at each new hour, the trending windows move on.
+        """
+        self._move_windows()
         self._next = {}
         handled = super().poll_once()
         self._positions.update(self._next)
@@ -72,6 +82,17 @@ class ProgressRecordingConsumer(EventConsumer):
             self._recorded_at = now
             self.record()
         return handled
+
+    def _move_windows(self) -> None:
+        hour = trending.hour_of(datetime.now(UTC))
+        if self._windows_hour != hour:
+            trending.roll(self._engine, hour, STATS_LOCK_ID)
+            self._windows_hour = hour
+
+    def prune_processed(self, keep_days: float = PROCESSED_KEEP_DAYS) -> int:
+        """Forget old event ids (the kit's hourly clean-up), and drop stale trending hours."""
+        trending.prune(self._engine)
+        return super().prune_processed(keep_days)
 
     def record(self) -> None:
         """Write committed offsets and high watermarks of the partitions this consumer holds."""

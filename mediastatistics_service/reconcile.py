@@ -27,6 +27,11 @@ Then every change made after pass 1 nets to zero (same source data) and none of 
 been applied (3 and 4), so the pending events net to zero too and the rewrite is exact:
 replaying any event afterwards is still refused by its recorded id.
 Media failing 2 or 4 are counted as unsettled and left for the next run.
+
+Titles are (media id, type); the sources' entries are all movies until the list services
+type them (see `sources`). Trending is not reconciled: it is history (who added or
+started what, in which hour), not state the entries still hold, so there is nothing in
+the sources to compare it with. It is kept exact by applying each event once.
 """
 
 from __future__ import annotations
@@ -41,15 +46,14 @@ from itertools import groupby
 
 from confluent_kafka import Consumer, TopicPartition
 from flask import current_app
-from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import BigInteger
+from sqlalchemy import func, select, text
 
 from servicekit.app import settings_of
 from servicekit.config import Settings
 from servicekit.contract import MEDIA_ENTRY_CHANGED
 from servicekit.errors import ServiceUnavailable
 
+from .bulk import IN_TITLES, TITLE_ARRAYS, Title, title_params
 from .config import stats_settings
 from .models import db
 from .people import Media, expected_state, stored_state, write_state
@@ -59,18 +63,21 @@ from .tally import STATS_LOCK_ID
 STORED_CHUNK = 2000
 
 _STORED_IDS = text(
-    "SELECT media_id FROM (SELECT media_id FROM media_stats UNION "
-    "SELECT media_id FROM person_status UNION SELECT media_id FROM person_rating) AS m "
-    "WHERE media_id > :after ORDER BY media_id LIMIT :limit"
+    "SELECT media_id, media_type FROM (SELECT media_id, media_type FROM media_stats UNION "
+    "SELECT media_id, media_type FROM person_status UNION "
+    "SELECT media_id, media_type FROM person_rating) AS m "
+    "WHERE (media_id, media_type) > (:after, :after_type) "
+    "ORDER BY media_id, media_type LIMIT :limit"
 )
 _LOCK_MEDIA = text(
-    "SELECT media_id FROM media_stats WHERE media_id = ANY(:ids) ORDER BY media_id FOR UPDATE"
-).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+    f"SELECT media_id FROM media_stats WHERE {IN_TITLES} ORDER BY media_id, media_type FOR UPDATE"
+).bindparams(*TITLE_ARRAYS)
 _TOUCHED = text(
-    "SELECT media_id FROM media_stats WHERE media_id = ANY(:ids) AND updated_at >= :mark "
-    "UNION SELECT media_id FROM person_status WHERE media_id = ANY(:ids) AND updated_at >= :mark "
-    "UNION SELECT media_id FROM person_rating WHERE media_id = ANY(:ids) AND updated_at >= :mark"
-).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+    " UNION ".join(
+        f"SELECT media_id, media_type FROM {table} WHERE {IN_TITLES} AND updated_at >= :mark"
+        for table in ("media_stats", "person_status", "person_rating")
+    )
+).bindparams(*TITLE_ARRAYS)
 
 
 @dataclass(frozen=True)
@@ -82,19 +89,20 @@ class Outcome:
     media_unsettled: int
 
 
-def stored_ids() -> Iterator[int]:
-    """Every media with a counter row or a person row, ascending, a chunk at a time."""
-    after = 0
+def stored_ids() -> Iterator[Title]:
+    """Every title with a counter row or a person row, ascending, a chunk at a time."""
+    after: Title = (0, "")
     while True:
         with db.engine.connect() as conn:
-            ids = list(conn.execute(_STORED_IDS, {"after": after, "limit": STORED_CHUNK}).scalars())
-        yield from ids
-        if len(ids) < STORED_CHUNK:
+            params = {"after": after[0], "after_type": after[1], "limit": STORED_CHUNK}
+            titles = [(r[0], r[1]) for r in conn.execute(_STORED_IDS, params)]
+        yield from titles
+        if len(titles) < STORED_CHUNK:
             return
-        after = ids[-1]
+        after = titles[-1]
 
 
-def find_differences() -> tuple[int, dict[int, Media]]:
+def find_differences() -> tuple[int, dict[Title, Media]]:
     """Pass 1: how many media were compared, and the source people of those that differ."""
     tagged = heapq.merge(
         ((m, 0, p) for m, p in source_people()),
@@ -102,20 +110,20 @@ def find_differences() -> tuple[int, dict[int, Media]]:
         key=lambda t: (t[0], t[1]),
     )
     compared, candidates = 0, {}
-    for media_id, group in groupby(tagged, key=lambda t: t[0]):
+    for title, group in groupby(tagged, key=lambda t: t[0]):
         sides = {side: people for _, side, people in group}
         compared += 1
-        candidates[media_id] = sides.get(0) or {}
+        candidates[title] = sides.get(0) or {}
     differing = {}
-    ids = sorted(candidates)
-    for start in range(0, len(ids), STORED_CHUNK):
-        chunk = ids[start : start + STORED_CHUNK]
+    titles = sorted(candidates)
+    for start in range(0, len(titles), STORED_CHUNK):
+        chunk = titles[start : start + STORED_CHUNK]
         with db.engine.connect() as conn:
             stored = stored_state(conn, chunk)
-        for media_id in chunk:
-            wanted = expected_state(candidates[media_id], stored.get(media_id))
-            if wanted != stored.get(media_id, expected_state({}, None)):
-                differing[media_id] = candidates[media_id]
+        for title in chunk:
+            wanted = expected_state(candidates[title], stored.get(title))
+            if wanted != stored.get(title, expected_state({}, None)):
+                differing[title] = candidates[title]
     return compared, differing
 
 
@@ -170,20 +178,22 @@ def reconcile() -> Outcome:
     second = {m: p for m, p in source_people() if m in first}
     wait_for_consumer(settings_of(current_app), own.group_id, own.reconcile_catchup_timeout_s)
     fixed = unsettled = 0
-    ids = sorted(first)
+    titles = sorted(first)
     with db.engine.begin() as conn:
         conn.execute(select(func.pg_advisory_xact_lock(STATS_LOCK_ID)))
-        conn.execute(_LOCK_MEDIA, {"ids": ids})
-        touched = set(conn.execute(_TOUCHED, {"ids": ids, "mark": mark}).scalars())
-        stored = stored_state(conn, ids)
-        for media_id in ids:
-            wanted = expected_state(first[media_id], stored.get(media_id))
-            differs = wanted != stored.get(media_id, expected_state({}, None))
-            if second.get(media_id, {}) != first[media_id] or media_id in touched:
+        conn.execute(_LOCK_MEDIA, title_params(titles))
+        touched = {
+            (r[0], r[1]) for r in conn.execute(_TOUCHED, {**title_params(titles), "mark": mark})
+        }
+        stored = stored_state(conn, titles)
+        for title in titles:
+            wanted = expected_state(first[title], stored.get(title))
+            differs = wanted != stored.get(title, expected_state({}, None))
+            if second.get(title, {}) != first[title] or title in touched:
                 unsettled += differs
                 continue
             if differs:
-                write_state(conn, media_id, wanted)
+                write_state(conn, title, wanted)
                 fixed += 1
     return Outcome(compared, fixed, unsettled)
 

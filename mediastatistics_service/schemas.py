@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from servicekit.contract import MEDIA_TYPES
 from servicekit.schemas import UtcDateTime
+
+from .trending import PERIODS
 
 MAX_TOP = 100
 # The API takes the event's status names; `onHold` is accepted too, as responses spell it.
@@ -12,8 +15,9 @@ STATUS_NAMES = ("added", "watching", "watched", "on_hold", "onHold", "dropped")
 
 
 class MediaStatsOut(Schema):
-    """The counters of one media."""
+    """The counters of one title."""
 
+    mediaType = fields.String(attribute="media_type")
     mediaId = fields.Integer(attribute="media_id")
     added = fields.Integer()
     watching = fields.Integer()
@@ -23,6 +27,9 @@ class MediaStatsOut(Schema):
     total = fields.Integer()
     ratingCount = fields.Integer(attribute="rating_count")
     ratingAverage = fields.Float(attribute="rating_average", allow_none=True)
+    ratingDistribution = fields.Dict(
+        attribute="rating_distribution", keys=fields.String(), values=fields.Integer()
+    )
     updatedAt = UtcDateTime(attribute="updated_at", allow_none=True)
 
 
@@ -33,22 +40,52 @@ class MediaStatsList(Schema):
 
 
 class BatchArgs(Schema):
-    """`GET /mediastatistics?ids=1,2,3`."""
+    """`GET /mediastatistics?ids=movie:603,tv:1399` (bare ids, movies, for one release)."""
 
     class Meta:
         unknown = EXCLUDE
 
-    ids = fields.String(required=True, validate=validate.Length(min=1, max=100 * 21))
+    ids = fields.String(required=True, validate=validate.Length(min=1, max=100 * 26))
 
 
 class TopArgs(Schema):
-    """`GET /mediastatistics/top?status=&limit=`."""
+    """`GET /mediastatistics/top?status=&mediaType=&limit=`."""
 
     class Meta:
         unknown = EXCLUDE
 
     status = fields.String(load_default=None, validate=validate.OneOf(STATUS_NAMES))
+    mediaType = fields.String(load_default=None, validate=validate.OneOf(MEDIA_TYPES))
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_TOP))
+
+
+class TrendingArgs(Schema):
+    """`GET /mediastatistics/trending?period=&mediaType=&limit=`."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    period = fields.String(load_default="week", validate=validate.OneOf(tuple(PERIODS)))
+    mediaType = fields.String(load_default=None, validate=validate.OneOf(MEDIA_TYPES))
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_TOP))
+
+
+class TrendOut(Schema):
+    """One trending title: people who added it and who started it in the window."""
+
+    mediaType = fields.String(attribute="media_type")
+    mediaId = fields.Integer(attribute="media_id")
+    adds = fields.Integer()
+    starts = fields.Integer()
+    score = fields.Integer()
+
+
+class TrendingOut(Schema):
+    """`{period, since, items}`: the window's first hour and its titles, most first."""
+
+    period = fields.String()
+    since = UtcDateTime()
+    items = fields.List(fields.Nested(TrendOut))
 
 
 class ReconcileOut(Schema):

@@ -4,6 +4,11 @@ Both list services answer `GET /internal/person-counts?after=&limit=` (pages in 
 order): per media, per person its entries count for, the entries per status and
 `[rating, updatedAtEpoch]` of each rated entry. An answer that is not exactly that shape
 is a 503: reconciliation never rewrites counters from a reply it cannot trust.
+
+Titles are typed here, list entries not yet: an item without `mediaType` is a movie.
+Once the list services type their entries their items carry `mediaType`, in
+(mediaId, mediaType) order with both types of one mediaId on the same page; nothing here
+changes then.
 """
 
 from __future__ import annotations
@@ -13,10 +18,18 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from servicekit.contract import MAX_RATING, MIN_RATING, SOURCES, STATUS_FIELDS
+from servicekit.contract import (
+    DEFAULT_MEDIA_TYPE,
+    MAX_RATING,
+    MEDIA_TYPES,
+    MIN_RATING,
+    SOURCES,
+    STATUS_FIELDS,
+)
 from servicekit.errors import ServiceUnavailable
 from servicekit.http import CONNECT_TIMEOUT_S, service_client
 
+from .bulk import Title
 from .people import Held, Media
 
 PAGE = 1000
@@ -54,9 +67,16 @@ def _person(item: Any, service: str) -> tuple[str, Held]:
     return item["userId"], (statuses, tuple(pairs))
 
 
-def source_pages(service: str) -> Iterator[tuple[int, Media]]:
-    """One list service's people per media, ascending by media id, page by page."""
-    after = 0
+def _title(item: dict[str, Any], service: str) -> Title:
+    media_type = item.get("mediaType", DEFAULT_MEDIA_TYPE)
+    if media_type not in MEDIA_TYPES:
+        raise _bad_answer(service)
+    return _count(item, "mediaId", service), media_type
+
+
+def source_pages(service: str) -> Iterator[tuple[Title, Media]]:
+    """One list service's people per title, ascending by (media id, type), page by page."""
+    after, last = 0, (0, "")
     while True:
         response = service_client().get(
             service, f"/internal/person-counts?after={after}&limit={PAGE}", timeout=PAGE_TIMEOUT_S
@@ -64,13 +84,14 @@ def source_pages(service: str) -> Iterator[tuple[int, Media]]:
         body = response.json() if response.status_code == 200 else None
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             raise _bad_answer(service)
+        floor = after  # every item of this page lies past the last page's media id
         for item in body["items"]:
             item = item if isinstance(item, dict) else {}
-            media_id = _count(item, "mediaId", service)
-            if media_id <= after or not isinstance(item.get("people"), list):
+            title = _title(item, service)
+            if title[0] <= floor or title <= last or not isinstance(item.get("people"), list):
                 raise _bad_answer(service)
-            yield media_id, dict(_person(p, service) for p in item["people"])
-            after = media_id
+            yield title, dict(_person(p, service) for p in item["people"])
+            after, last = title[0], title
         next_after = body.get("nextAfter")
         if next_after is None:
             return
@@ -92,8 +113,8 @@ def _merge(parts: list[Media]) -> Media:
     return merged
 
 
-def source_people() -> Iterator[tuple[int, Media]]:
-    """Both list services' people per media, merged, ascending by media id."""
+def source_people() -> Iterator[tuple[Title, Media]]:
+    """Both list services' people per title, merged, ascending by (media id, type)."""
     pages = heapq.merge(*(source_pages(s) for s in SOURCES), key=lambda pair: pair[0])
-    for media_id, group in groupby(pages, key=lambda pair: pair[0]):
-        yield media_id, _merge([people for _, people in group])
+    for title, group in groupby(pages, key=lambda pair: pair[0]):
+        yield title, _merge([people for _, people in group])

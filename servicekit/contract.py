@@ -37,6 +37,10 @@ FRIENDSHIP_STATES = (FRIENDS, ENDED)
 # The services that produce `media.entry_changed` (its `source`).
 SOURCES = ("watchlist", "friendswatchlist")
 
+# What a title is (`mediaType`); an event without one is about a movie.
+MEDIA_TYPES = ("movie", "tv")
+DEFAULT_MEDIA_TYPE = "movie"
+
 STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
 # The same statuses as the internal count endpoints spell their fields.
 STATUS_FIELDS = ("added", "watching", "watched", "onHold", "dropped")
@@ -67,19 +71,25 @@ def media_entry_changed(
     after: dict[str, Any] | None,
     before_user_id: uuid.UUID,
     after_user_id: uuid.UUID | None = None,
+    media_type: str | None = None,
 ) -> OutboxRow:
     """One entry's change: `before`/`after` are `entry_state`s or None (added, removed).
 
     `before_user_id` is whom the entry counted for, `after_user_id` whom it counts for
-    now (the same person unless the list changed hands). Keyed by the media id, so one
-    media's events stay in order on one partition.
+    now (the same person unless the list changed hands). `media_type` (one of
+    MEDIA_TYPES) is left out when None; consumers then read the title as a movie. Keyed
+    by the media id, so one media's events stay in order on one partition.
     """
+    if media_type is not None and media_type not in MEDIA_TYPES:
+        raise ValueError(f"media_type is not one of {', '.join(MEDIA_TYPES)}")
+    typed = {} if media_type is None else {"mediaType": media_type}
     payload = new_event(
         ENTRY_CHANGED_TYPE,
         source=source,
         actorId=str(actor_id),
         listId=str(list_id),
         mediaId=media_id,
+        **typed,
         before=_side(before, before_user_id),
         after=_side(after, after_user_id or before_user_id),
     )

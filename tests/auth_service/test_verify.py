@@ -116,6 +116,9 @@ PUBLIC = [
     ("GET", "/mediastatistics?ids=1,2,3"),
     ("GET", "/mediastatistics/42"),
     ("HEAD", "/mediastatistics/top?status=watching&limit=10"),
+    ("GET", "/mediastatistics/tv/1399"),
+    ("GET", "/mediastatistics?ids=movie:603,tv:1399"),
+    ("GET", "/mediastatistics/trending?period=week&mediaType=tv"),
     *[
         ("GET", f"/{p}/openapi.json")
         for p in ("auth", "users", "watchlists", "friends", "friendswatchlists", "mediastatistics")

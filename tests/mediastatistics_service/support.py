@@ -164,7 +164,8 @@ class Ledger:
         counts["total"] = sum(counts.values())
         counts["ratingCount"] = len(ratings)
         counts["ratingAverage"] = round(sum(ratings) / len(ratings), 2) if ratings else None
-        return {"mediaId": media_id, **counts}
+        counts["ratingDistribution"] = {str(r): ratings.count(r) for r in range(1, 11)}
+        return {"mediaType": "movie", "mediaId": media_id, **counts}
 
 
 def produce(bootstrap: str, prefix: str, messages: list[Any]) -> list[tuple[int, int]]:

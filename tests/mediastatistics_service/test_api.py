@@ -11,6 +11,7 @@ from tests.helpers import assert_problem
 ZERO = {
     "added": 0, "watching": 0, "watched": 0, "onHold": 0, "dropped": 0,
     "total": 0, "ratingCount": 0, "ratingAverage": None, "updatedAt": None,
+    "ratingDistribution": {str(r): 0 for r in range(1, 11)},
 }  # fmt: skip
 
 
@@ -55,7 +56,8 @@ def client(shared):
 
 
 def test_untracked_media_has_zeros(client):
-    assert client.get("/mediastatistics/42").get_json() == {"mediaId": 42, **ZERO}
+    body = client.get("/mediastatistics/42").get_json()
+    assert body == {"mediaType": "movie", "mediaId": 42, **ZERO}
 
 
 def test_tracked_media_has_counters_total_and_average(client):
@@ -142,4 +144,73 @@ def test_writes_are_not_allowed(client):
 
 def test_openapi_document_lists_the_routes(client):
     paths = client.get("/mediastatistics/openapi.json").get_json()["paths"]
-    assert {"/mediastatistics", "/mediastatistics/top", "/mediastatistics/{media_id}"} <= set(paths)
+    assert {
+        "/mediastatistics",
+        "/mediastatistics/top",
+        "/mediastatistics/trending",
+        "/mediastatistics/{media_id}",
+        "/mediastatistics/{media_type}/{media_id}",
+    } <= set(paths)
+
+
+def test_typed_title_and_batch_answer_without_deprecation(client):
+    one = client.get("/mediastatistics/movie/7")
+    assert one.get_json()["total"] == 15 and "Deprecation" not in one.headers
+    assert one.get_json()["mediaType"] == "movie"
+    batch = client.get("/mediastatistics?ids=movie:3,tv:3,movie:2")
+    assert "Deprecation" not in batch.headers
+    items = batch.get_json()["items"]
+    assert [(i["mediaType"], i["mediaId"], i["total"]) for i in items] == [
+        ("movie", 3, 9), ("tv", 3, 0), ("movie", 2, 5)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "successor"),
+    [
+        ("/mediastatistics/7", "/mediastatistics/movie/7"),
+        ("/mediastatistics?ids=3,tv:2", "/mediastatistics?ids=movie:3,tv:2"),
+    ],
+)
+def test_untyped_paths_still_answer_as_movies_and_say_they_are_deprecated(client, path, successor):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Deprecation"] == "@1796083200"
+    assert response.headers["Link"] == f'<{successor}>; rel="successor-version"'
+    typed = client.get(successor).get_json()
+    assert response.get_json() == typed
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?mediaType=movie&limit=2", [7, 3]),
+        ("?mediaType=tv", []),
+        ("?mediaType=movie&status=dropped", [7]),
+    ],
+)
+def test_top_filters_by_media_type(client, query, expected):
+    items = client.get(f"/mediastatistics/top{query}").get_json()["items"]
+    assert [i["mediaId"] for i in items] == expected
+
+
+@pytest.mark.parametrize(
+    "path", ["/mediastatistics/book/5", "/mediastatistics/tv/0", "/mediastatistics/TV/5",
+             "/mediastatistics/tv/abc", "/mediastatistics/top/5", "/mediastatistics/tv/5/6"],
+)  # fmt: skip
+def test_impossible_typed_titles_are_404(client, path):
+    assert_problem(client.get(path), 404)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?ids=book:5", "?ids=tv:", "?ids=:5", "?ids=tv:tv:5", "?ids=tv:0", "?ids=movie:-1",
+     "?ids=tv:99999999999999999999", "?ids=" + ",".join(f"tv:{i}" for i in range(1, 102))],
+)  # fmt: skip
+def test_bad_typed_batch_ids_are_422(client, query):
+    assert assert_problem(client.get(f"/mediastatistics{query}"), 422)["errors"]
+
+
+@pytest.mark.parametrize("query", ["?mediaType=book", "?mediaType=", "?mediaType=Movie"])
+def test_bad_media_type_in_top_is_422(client, query):
+    assert assert_problem(client.get(f"/mediastatistics/top{query}"), 422)["errors"]

@@ -131,6 +131,7 @@ def test_poison_messages_are_dead_lettered_and_following_events_apply(
     positions = produce(kafka_bootstrap, prefix, [good_before, *poison, good_after])
     drain(consumer, 7)
     assert counters(client, 505) | {"ratingAverage": None} == {
+        "mediaType": "movie",
         "mediaId": 505,
         "added": 0,
         "watching": 0,
@@ -140,6 +141,7 @@ def test_poison_messages_are_dead_lettered_and_following_events_apply(
         "total": 1,
         "ratingCount": 1,
         "ratingAverage": None,
+        "ratingDistribution": {str(r): int(r == 8) for r in range(1, 11)},
     }
     with app.app_context():
         rows = db.session.execute(

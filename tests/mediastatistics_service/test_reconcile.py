@@ -317,3 +317,39 @@ def test_reconciliation_rebuilds_tampered_person_rows(deployment, stats_env, kaf
     loop.close()
     assert exact(app, ledger, MEDIA)
     assert sql(app, "SELECT count(*) FROM dead_letters").scalar_one() == 0
+
+
+def test_reconciliation_repairs_a_tampered_rating_distribution(deployment):
+    app, ledger, _ = deployment()
+    sql(app, "UPDATE media_stats SET rating_7 = rating_7 + 4, rating_1 = 2 WHERE media_id = 6")
+    assert not exact(app, ledger, [6])
+    assert run_http(app)["mediaDiffered"] == 1
+    assert exact(app, ledger, MEDIA)
+    body = app.test_client().get("/mediastatistics/movie/6").get_json()
+    assert body["ratingDistribution"] == {str(r): int(r == 6) for r in range(1, 11)}
+
+
+def test_a_source_row_with_a_media_type_reconciles_that_title(deployment):
+    counts = scripted_ledger().person_counts("watchlist")
+    typed = {m: {**item, "mediaType": "tv"} if m == 6 else item for m, item in counts.items()}
+    app, ledger, _ = deployment(watchlist=[typed])
+    # The events were about the movie 6; the source now says its watchlist entries are a
+    # series: the movie keeps only the other service's people, the series gets these.
+    run_http(app)
+    client = app.test_client()
+    series = client.get("/mediastatistics/tv/6").get_json()
+    film = client.get("/mediastatistics/movie/6").get_json()
+    assert (series["watching"], series["watched"], series["ratingCount"]) == (1, 0, 1)
+    assert (film["watching"], film["watched"], film["ratingCount"]) == (0, 1, 0)
+
+
+def test_an_unknown_media_type_in_a_source_row_is_503(deployment):
+    counts = scripted_ledger().person_counts("watchlist")
+    bad = {m: {**item, "mediaType": "book"} for m, item in counts.items()}
+    app, ledger, _ = deployment(watchlist=[bad])
+    sql(app, "UPDATE media_stats SET watching = 40 WHERE media_id = 1")
+    response = app.test_client().post(
+        "/internal/reconcile", headers=service_headers("mediastatistics", "mediastatistics")
+    )
+    assert_problem(response, 503)
+    assert sql(app, "SELECT watching FROM media_stats WHERE media_id = 1").scalar_one() == 40
