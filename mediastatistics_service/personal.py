@@ -180,13 +180,17 @@ class People:
     def write(self, session: Session) -> None:
         """Write the rows that changed and add the totals' net change."""
         counts, ratings = self.start
-        for k in sorted(k for k, n in self.counts.items() if n != counts.get(k, 0)):
-            row = {"m": k[0], "t": k[1], "p": k[2], "a": k[3], "s": k[4], "n": self.counts[k]}
-            session.execute(_PUT_STATUS if row["n"] else _DROP_STATUS, row)
-        for rk in sorted(k for k, r in self.ratings.items() if r != ratings.get(k)):
-            rated, rating = self.ratings[rk]
-            row = {"m": rk[0], "t": rk[1], "p": rk[2], "a": rk[3], "rated": rated, "rating": rating}
-            session.execute(_PUT_RATING if rated else _DROP_RATING, row)
+        status_rows = [
+            {"m": k[0], "t": k[1], "p": k[2], "a": k[3], "s": k[4], "n": self.counts[k]}
+            for k in sorted(k for k, n in self.counts.items() if n != counts.get(k, 0))
+        ]
+        rating_rows = [
+            {"m": k[0], "t": k[1], "p": k[2], "a": k[3], "rated": r[0], "rating": r[1]}
+            for k, r in sorted(self.ratings.items())
+            if r != ratings.get(k)
+        ]
+        _put_or_drop(session, status_rows, "n", _PUT_STATUS, _DROP_STATUS)
+        _put_or_drop(session, rating_rows, "rated", _PUT_RATING, _DROP_RATING)
         add_totals(session, self.totals)
         rows = [
             {"p": p, "a": a, "month": month, "n": n}
@@ -194,6 +198,14 @@ class People:
         ]
         if rows:
             session.execute(_ADD_FINISHED, rows)
+
+
+def _put_or_drop(session: Session, rows: list[dict], count: str, put, drop) -> None:
+    """Write the rows whose `count` is above zero and delete the others, many per statement."""
+    for statement, keep in ((put, True), (drop, False)):
+        chosen = [r for r in rows if (r[count] > 0) == keep]
+        if chosen:
+            session.execute(statement, chosen)
 
 
 def add_totals(conn: Session | Connection, totals: Totals) -> None:
