@@ -22,7 +22,7 @@ from .bulk import (
     title_params,
 )
 from .models import COUNTER_COLUMNS, RATINGS, STATUS_COLUMNS
-from .personal import resync_owner
+from .person_reconcile import resync_owner
 
 # One person's entries of a media: counts per status, and (rating, updated epoch) per
 # rated entry, most recent first.

@@ -27,7 +27,6 @@ from .person_models import AUDIENCES, TOTAL_COLUMNS
 
 if TYPE_CHECKING:
     from .events import Change, Side
-    from .people import State
 
 SEEN_BY = {
     "private": ("owner",),
@@ -47,13 +46,13 @@ _LOCK_RATING = text(
     f"WHERE {IN_TITLES} ORDER BY media_id, media_type, person, audience FOR UPDATE"
 ).bindparams(*TITLE_ARRAYS)
 _STATUS_KEY = "media_id = :m AND media_type = :t AND person = :p AND audience = :a"
-_PUT_STATUS = text(
+PUT_STATUS = text(
     "INSERT INTO audience_status (media_id, media_type, person, audience, status, n) "
     "VALUES (:m, :t, :p, :a, :s, :n) ON CONFLICT (media_id, media_type, person, audience, "
     "status) DO UPDATE SET n = excluded.n"
 )
 _DROP_STATUS = text(f"DELETE FROM audience_status WHERE {_STATUS_KEY} AND status = :s")
-_PUT_RATING = text(
+PUT_RATING = text(
     "INSERT INTO audience_rating (media_id, media_type, person, audience, rated, rating) "
     "VALUES (:m, :t, :p, :a, :rated, :rating) ON CONFLICT (media_id, media_type, person, "
     "audience) DO UPDATE SET rated = excluded.rated, rating = excluded.rating"
@@ -70,22 +69,6 @@ _ADD_FINISHED = text(
     "INSERT INTO person_finished (person, audience, month, n) VALUES (:p, :a, :month, :n) "
     "ON CONFLICT (person, audience, month) DO UPDATE SET n = person_finished.n + excluded.n"
 )
-_OWNER_ROWS = (
-    text(
-        "SELECT person, status, n FROM audience_status WHERE media_id = :m "
-        "AND media_type = :t AND audience = 'owner' FOR UPDATE"
-    ),
-    text(
-        "SELECT person, rated, rating FROM audience_rating WHERE media_id = :m "
-        "AND media_type = :t AND audience = 'owner' FOR UPDATE"
-    ),
-)
-_OWNER_OF_TITLE = "media_id = :m AND media_type = :t AND audience = 'owner'"
-_CLEAR_OWNER = (
-    text(f"DELETE FROM audience_status WHERE {_OWNER_OF_TITLE}"),
-    text(f"DELETE FROM audience_rating WHERE {_OWNER_OF_TITLE}"),
-)
-
 Totals = dict[tuple[str, str], Counter[str]]
 
 
@@ -106,7 +89,7 @@ def _month(moment: datetime) -> date:
     return date(utc.year, utc.month, 1)
 
 
-def _rate(totals: Counter[str], rating: int, sign: int) -> None:
+def rate(totals: Counter[str], rating: int, sign: int) -> None:
     totals["rating_count"] += sign
     totals["rating_sum"] += sign * rating
     totals[f"rating_{rating}"] += sign
@@ -157,7 +140,7 @@ class People:
             if rated > 0:
                 self.ratings[rk] = (rated - 1, rating)
                 if rated == 1 and rating is not None:
-                    _rate(totals, rating, -1)
+                    rate(totals, rating, -1)
 
     def _come(self, change: Change, side: Side, audience: str) -> None:
         key = (*change.title, side.person, audience, side.status)
@@ -173,8 +156,8 @@ class People:
             rk = (*change.title, side.person, audience)
             rated, rating = self.ratings.get(rk, (0, None))
             if rated > 0 and rating is not None:  # the latest rating replaces the earlier one
-                _rate(totals, rating, -1)
-            _rate(totals, side.rating, 1)
+                rate(totals, rating, -1)
+            rate(totals, side.rating, 1)
             self.ratings[rk] = (rated + 1, side.rating)
 
     def write(self, session: Session) -> None:
@@ -189,8 +172,8 @@ class People:
             for k, r in sorted(self.ratings.items())
             if r != ratings.get(k)
         ]
-        _put_or_drop(session, status_rows, "n", _PUT_STATUS, _DROP_STATUS)
-        _put_or_drop(session, rating_rows, "rated", _PUT_RATING, _DROP_RATING)
+        _put_or_drop(session, status_rows, "n", PUT_STATUS, _DROP_STATUS)
+        _put_or_drop(session, rating_rows, "rated", PUT_RATING, _DROP_RATING)
         add_totals(session, self.totals)
         rows = [
             {"p": p, "a": a, "month": month, "n": n}
@@ -217,65 +200,3 @@ def add_totals(conn: Session | Connection, totals: Totals) -> None:
     ]
     if rows:
         conn.execute(_ADD_TOTALS, rows)
-
-
-def _owner_view(statuses: dict[str, set[str]], ratings: dict[str, int]) -> dict[str, Counter]:
-    """What each person's rows of one title add to their owner totals (type left to caller)."""
-    out: dict[str, Counter] = defaultdict(Counter)
-    for person, held in statuses.items():
-        for status in held:
-            out[person][status] += 1
-        out[person]["held"] += bool(held)
-    for person, rating in ratings.items():
-        _rate(out[person], rating, 1)
-    return out
-
-
-def resync_owner(conn: Connection, title: Title, state: State) -> None:
-    """Reconciliation rewrote a title: make the owners' rows and totals follow it exactly.
-
-    The owner audience is the title's person rows themselves, so its totals move by what
-    each person's contribution was before and is now. The other audiences need the lists'
-    visibility, which the sources do not give yet: they stay as the events kept them.
-    """
-    params = {"m": title[0], "t": title[1]}
-    old_status: dict[str, set[str]] = defaultdict(set)
-    for person, status, n in conn.execute(_OWNER_ROWS[0], params):
-        if n > 0:
-            old_status[person].add(status)
-    old_rating = {p: r for p, rated, r in conn.execute(_OWNER_ROWS[1], params) if rated > 0}
-    people = {p: h for p, h in state.people.items() if not p.startswith("list:")}
-    new_status = {
-        p: {s for s, n in zip(STATUS_COLUMNS, h.statuses, strict=True) if n > 0}
-        for p, h in people.items()
-    }
-    new_rating = {p: h.rating for p, h in people.items() if h.rated and h.rating is not None}
-    before, after = _owner_view(old_status, old_rating), _owner_view(new_status, new_rating)
-    totals: Totals = defaultdict(Counter)
-    for person in set(before) | set(after):
-        delta = Counter(after.get(person, Counter()))
-        delta.subtract(before.get(person, Counter()))
-        delta[title[1]] = delta.pop("held", 0)
-        totals[(person, "owner")] = delta
-    for statement in _CLEAR_OWNER:
-        conn.execute(statement, params)
-    _insert_owner(conn, title, people)
-    add_totals(conn, totals)
-
-
-def _insert_owner(conn: Connection, title: Title, people: dict[str, Any]) -> None:
-    status_rows = [
-        {"m": title[0], "t": title[1], "p": p, "a": "owner", "s": s, "n": n}
-        for p, h in sorted(people.items())
-        for s, n in zip(STATUS_COLUMNS, h.statuses, strict=True)
-        if n > 0
-    ]
-    rating_rows = [
-        {"m": title[0], "t": title[1], "p": p, "a": "owner", "rated": h.rated, "rating": h.rating}
-        for p, h in sorted(people.items())
-        if h.rated and h.rating is not None
-    ]
-    if status_rows:
-        conn.execute(_PUT_STATUS, status_rows)
-    if rating_rows:
-        conn.execute(_PUT_RATING, rating_rows)
