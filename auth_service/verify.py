@@ -61,6 +61,8 @@ def access_rule(method: str, uri: str) -> Access:
         return Access.PROTECTED
     if segments[0] == "mediastatistics":
         return Access.PUBLIC
+    if len(segments) == 3 and segments[0] == "users" and segments[2] == "stats":
+        return Access.PUBLIC  # a person's figures: without a token, their public part
     if len(segments) != 2 or not segments[1]:
         return Access.PROTECTED
     first, second = segments

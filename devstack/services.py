@@ -34,6 +34,26 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("mediastatistics", "mediastatistics_service", 6, "/mediastatistics", True),
 )
 
+
+@dataclass(frozen=True)
+class BorrowedRoute:
+    """A path served by one service under another service's prefix.
+
+    The gateway gives it a router of its own, more specific and of higher priority than
+    the prefix's, so the path goes to `service` while the rest of the prefix does not.
+    """
+
+    router: str  # the router's name in every gateway config
+    service: str  # discovery name of the service that serves it
+    rule: str  # a Traefik rule matching exactly the borrowed paths
+
+
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+BORROWED_ROUTES: tuple[BorrowedRoute, ...] = (
+    # a person's figures: kept by the statistics consumer, read under the person's path
+    BorrowedRoute("person-stats", "mediastatistics", f"PathRegexp(`^/users/{_UUID}/stats$`)"),
+)
+
 GATEWAY_PORT_OFFSET = 0  # 8000
 VERIFY_PORT_OFFSET = 7  # 8007: auth's forward-auth processes (auth_service.verify_wsgi)
 DASHBOARD_PORT_OFFSET = 80  # 8080

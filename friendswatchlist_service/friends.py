@@ -1,26 +1,11 @@
-"""Asking the friends service whether two people are friends (before an invite)."""
+"""Asking the friends service whether two people are friends (before an invite).
+
+An invite is refused while the answer is unknown (ServiceUnavailable, 503) rather than
+sent to a possible stranger; the call itself is the kit's (servicekit/friendships.py).
+"""
 
 from __future__ import annotations
 
-import uuid
+from servicekit.friendships import are_friends
 
-from servicekit.errors import ServiceUnavailable
-from servicekit.http import service_client
-
-
-def are_friends(a: uuid.UUID, b: uuid.UUID) -> bool:
-    """True when `a` and `b` are accepted friends; raises ServiceUnavailable (503).
-
-    The kit's client gives the call its timeout, retries and breaker; an invite is
-    refused while the answer is unknown rather than sent to a possible stranger.
-    """
-    response = service_client().get("friends", f"/internal/friendships/{a}/{b}")
-    if response.status_code != 200:
-        raise ServiceUnavailable(f"The friends service answered {response.status_code}.")
-    try:
-        friends = response.json()["friends"]
-    except (ValueError, KeyError, TypeError):
-        friends = None
-    if not isinstance(friends, bool):
-        raise ServiceUnavailable("The friends service gave an unreadable answer.")
-    return friends
+__all__ = ["are_friends"]

@@ -9,7 +9,7 @@ from flask import Flask
 from servicekit.app import create_service_app, finish_service_app
 from servicekit.health import add_ready_check
 
-from .api import blp, internal
+from .api import blp, internal, people
 from .config import install_stats_settings
 from .models import db
 from .progress import consumer_check, install_lag_metrics
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     )
     finish_service_app(app, db)
     api.register_blueprint(blp)
+    api.register_blueprint(people)
     app.register_blueprint(internal)
     add_ready_check(app, "consumer", consumer_check(app))
     install_lag_metrics(app)

@@ -1,5 +1,8 @@
 """HTTP routes of the media statistics service: public reads, internal reconciliation.
 
+`GET /users/{userId}/stats` (a person's figures) is served here too: the events that
+keep it arrive here, not at the user service.
+
 Titles are `/{mediaType}/{mediaId}` and `?ids=movie:603,tv:1399`. The untyped forms
 (`/{mediaId}`, bare ids) read the movie of that id and answer with `Deprecation` and a
 `Link` to the typed form, for one release.
@@ -7,18 +10,22 @@ Titles are `/{mediaType}/{mediaId}` and `?ids=movie:603,tv:1399`. The untyped fo
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.deprecation import UNTYPED_TITLES_DEPRECATED, deprecation_headers
-from servicekit.identity import service_credential_required
+from servicekit.identity import current_identity, service_credential_required
 from servicekit.schemas import comma_separated
 
-from . import reconcile, services
+from . import person_stats, reconcile, services
 from .schemas import (
     BatchArgs,
     MediaStatsList,
     MediaStatsOut,
+    PersonStatsArgs,
+    PersonStatsOut,
     ReconcileOut,
     TopArgs,
     TrendingArgs,
@@ -28,6 +35,8 @@ from .schemas import (
 blp = ApiBlueprint(
     "mediastatistics", __name__, url_prefix="/mediastatistics", description="Media counters"
 )
+# under the user service's prefix; the gateway routes exactly /users/{uuid}/stats here
+people = ApiBlueprint("people", __name__, url_prefix="/users", description="Per-person figures")
 internal = Blueprint("internal", __name__, url_prefix="/internal")
 
 
@@ -82,6 +91,16 @@ def media_stats(media_id: int):
     """Counters of the movie `media_id` (deprecated: use `/movie/{mediaId}`)."""
     stats = services.get_one(media_type="movie", media_id=media_id)
     return stats, 200, _deprecated(f"/mediastatistics/movie/{media_id}")
+
+
+@people.route("/<uuid:user_id>/stats", methods=["GET"])
+@people.arguments(PersonStatsArgs, location="query", as_kwargs=True)
+@people.response(200, PersonStatsOut)
+def user_stats(user_id: uuid.UUID, months: int):
+    """A person's figures: all of them for themself, friends' and public lists' for others."""
+    identity = current_identity()
+    reader = person_stats.reader_of(user_id, identity.user_id if identity else None)
+    return person_stats.person_stats(person=user_id, reader=reader, months=months)
 
 
 @internal.post("/reconcile")

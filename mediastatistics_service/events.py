@@ -5,7 +5,9 @@ names the person the entry counts for (`userId`, the list's owner). Events writt
 before `userId` existed lack it; such a side counts for a stand-in person per list
 (`list:<listId>`), which is what those events meant (one entry per list and media),
 so replaying an old topic gives the totals it always gave. Likewise an event without
-`mediaType` (every event before titles were typed) is about a movie. `tally.apply` does
+`mediaType` (every event before titles were typed) is about a movie, a side without
+`timesWatched` has 0 watches and one without `visibility` (on the side or the event) is
+in a private list. `tally.apply` does
 the counting; this module only validates and decodes.
 """
 
@@ -33,6 +35,9 @@ from servicekit.messages import Event, PoisonEvent
 
 from .tally import STATS_LOCK_ID, apply
 
+# A list's visibility as events will carry it (issue 16); absent means private.
+VISIBILITIES = ("private", "friends", "unlisted", "public")
+
 __all__ = ["STATS_LOCK_ID", "Change", "Side", "on_media_entry_changed", "parse_change"]
 
 
@@ -43,6 +48,8 @@ class Side:
     person: str
     status: str
     rating: int | None
+    visibility: str = "private"  # of the entry's list; what per-person readers may see
+    times_watched: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,13 @@ def _side(body: dict[str, Any], name: str) -> Side | None:
         raise PoisonEvent(f"{name}.status is not one of {', '.join(STATUSES)}")
     if rating is not None and not (_is_int(rating) and MIN_RATING <= rating <= MAX_RATING):
         raise PoisonEvent(f"{name}.rating is not null or an integer {MIN_RATING} to {MAX_RATING}")
-    return Side(_person(entry, body, name), status, rating)
+    times_watched = entry.get("timesWatched", 0)
+    if not (_is_int(times_watched) and times_watched >= 0):
+        raise PoisonEvent(f"{name}.timesWatched is not a non-negative integer")
+    visibility = entry.get("visibility", body.get("visibility"))
+    if visibility is not None and visibility not in VISIBILITIES:
+        raise PoisonEvent(f"{name}.visibility is not one of {', '.join(VISIBILITIES)}")
+    return Side(_person(entry, body, name), status, rating, visibility or "private", times_watched)
 
 
 def parse_change(body: dict[str, Any]) -> Change:

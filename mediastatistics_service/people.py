@@ -22,6 +22,7 @@ from .bulk import (
     title_params,
 )
 from .models import COUNTER_COLUMNS, RATINGS, STATUS_COLUMNS
+from .person_reconcile import resync_owner
 
 # One person's entries of a media: counts per status, and (rating, updated epoch) per
 # rated entry, most recent first.
@@ -112,7 +113,8 @@ def stored_state(conn: Connection, titles: list[Title]) -> dict[Title, State]:
 
 
 def write_state(conn: Connection, title: Title, state: State) -> None:
-    """Replace a title's person rows and counters with `state`."""
+    """Replace a title's person rows and counters with `state`, and its owners' totals."""
+    resync_owner(conn, title, state)
     media_id, media_type = title
     for statement in _CLEAR:
         conn.execute(statement, {"m": media_id, "t": media_type})

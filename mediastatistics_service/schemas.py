@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from servicekit.contract import MEDIA_TYPES
 from servicekit.schemas import UtcDateTime
 
+from .person_stats import DEFAULT_MONTHS, MAX_MONTHS
 from .trending import PERIODS
 
 MAX_TOP = 100
@@ -94,3 +95,56 @@ class ReconcileOut(Schema):
     mediaCompared = fields.Integer(attribute="media_compared")
     mediaDiffered = fields.Integer(attribute="media_differed")
     mediaUnsettled = fields.Integer(attribute="media_unsettled")
+
+
+class PersonStatsArgs(Schema):
+    """`GET /users/{userId}/stats?months=`: how many months of titles finished to show."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    months = fields.Integer(
+        load_default=DEFAULT_MONTHS, validate=validate.Range(min=1, max=MAX_MONTHS)
+    )
+
+
+class StatusCounts(Schema):
+    """Titles per status (a title held in two lists in one status counts once)."""
+
+    added = fields.Integer()
+    watching = fields.Integer()
+    watched = fields.Integer()
+    onHold = fields.Integer(attribute="on_hold")
+    dropped = fields.Integer()
+
+
+class TypeCounts(Schema):
+    """Titles held in any status, per type."""
+
+    movie = fields.Integer()
+    tv = fields.Integer()
+
+
+class MonthCount(Schema):
+    """Titles moved into `watched` in one month (`YYYY-MM`, UTC) of the events."""
+
+    month = fields.String()
+    count = fields.Integer()
+
+
+class PersonStatsOut(Schema):
+    """One person's figures, as far as the reader may see them (`visibleTo`)."""
+
+    userId = fields.UUID(attribute="user_id")
+    visibleTo = fields.String(attribute="visible_to")
+    degraded = fields.Boolean()
+    statuses = fields.Nested(StatusCounts)
+    total = fields.Integer()
+    byType = fields.Nested(TypeCounts, attribute="by_type")
+    watches = fields.Integer()
+    ratingCount = fields.Integer(attribute="rating_count")
+    ratingAverage = fields.Float(attribute="rating_average", allow_none=True)
+    ratingDistribution = fields.Dict(
+        attribute="rating_distribution", keys=fields.String(), values=fields.Integer()
+    )
+    finishedPerMonth = fields.List(fields.Nested(MonthCount), attribute="finished_per_month")

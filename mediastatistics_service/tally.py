@@ -14,7 +14,8 @@ the whole batch as SQL increments, one statement per table and kind.
 Every key names a title as (media_id, media_type). The media row also keeps the rating
 distribution (people per latest rating, `rating_1` to `rating_10`): a person's first
 rating adds one count, a changed rating moves one, the last rated entry going takes it
-away. The same replay gives trending its adds and starts (`trending.Tally`).
+away. The same replay gives trending its adds and starts (`trending.Tally`) and the
+per-person statistics theirs (`personal.People`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .bulk import (
     title_params,
 )
 from .models import COUNTER_COLUMNS, STATUS_COLUMNS
+from .personal import People
 from .trending import Tally
 
 if TYPE_CHECKING:
@@ -283,6 +285,7 @@ def apply(session: Session, changes: list[tuple[Event, Change]]) -> list[tuple[E
     for event, change in changes:
         by_title[change.title].append((event, change))
     state = _State(session, sorted(by_title))
+    people = People(session, sorted(by_title))
     refused: list[tuple[Event, str]] = []
     last_seen: dict[int, datetime] = {}
     for title in sorted(by_title):
@@ -290,10 +293,12 @@ def apply(session: Session, changes: list[tuple[Event, Change]]) -> list[tuple[E
             if not state.apply(change):
                 refused.append((event, "would take a counter below zero"))
                 continue
+            people.apply(change)
             seen = last_seen.get(event.partition)
             if seen is None or change.occurred_at > seen:
                 last_seen[event.partition] = change.occurred_at
     _write(session, state)
+    people.write(session)
     if last_seen:
         partitions = sorted(last_seen)
         session.execute(

@@ -119,6 +119,7 @@ PUBLIC = [
     ("GET", "/mediastatistics/tv/1399"),
     ("GET", "/mediastatistics?ids=movie:603,tv:1399"),
     ("GET", "/mediastatistics/trending?period=week&mediaType=tv"),
+    ("GET", f"/users/{uuid.uuid4()}/stats?months=3"),
     *[
         ("GET", f"/{p}/openapi.json")
         for p in ("auth", "users", "watchlists", "friends", "friendswatchlists", "mediastatistics")
@@ -141,6 +142,13 @@ def test_public_routes_with_a_valid_token_get_identity(auth, method, uri):
     assert identity_headers(response)["X-User-Id"] == body["userId"]
 
 
+def test_a_persons_stats_pass_the_readers_identity_when_a_token_is_sent(auth):
+    body = auth.signup()
+    response = auth.verify("GET", f"/users/{uuid.uuid4()}/stats", token=body["accessToken"])
+    assert response.status_code == 200
+    assert identity_headers(response)["X-User-Id"] == body["userId"]
+
+
 def test_public_route_with_a_bad_token_still_passes_anonymously(auth):
     response = auth.verify("GET", "/mediastatistics/1", token="garbage")
     assert response.status_code == 200 and identity_headers(response) == {}
@@ -153,6 +161,9 @@ def test_public_route_with_a_bad_token_still_passes_anonymously(auth):
         ("GET", "/users?q=ann"),
         ("GET", "/users"),
         ("GET", "/users/a/b"),
+        ("GET", f"/users/{uuid.uuid4()}/stats/x"),
+        ("PATCH", f"/users/{uuid.uuid4()}/stats"),
+        ("GET", f"/watchlists/{uuid.uuid4()}/stats"),
         ("GET", "/users/"),
         ("GET", "/users/.."),
         ("GET", "/mediastatistics/../watchlists"),

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from devstack.ports import free_port
-from devstack.services import SERVICES
+from devstack.services import BORROWED_ROUTES, SERVICES
 from devstack.traefik import dashboard_users, dynamic_config, static_config, traefik_binary
 from servicekit.consul import traefik_tags
 from tests.compose.support import load
@@ -116,6 +116,13 @@ def test_service_routers_are_the_gateways_own_and_match_the_local_gateway(
     assert compose_dynamic["routers"][spec.name]["service"] == f"{spec.name}@consulcatalog"
     unavailable = f"{spec.name}-unavailable"
     assert compose_dynamic["routers"][unavailable] == local_dynamic["routers"][unavailable]
+
+
+@pytest.mark.parametrize("route", BORROWED_ROUTES, ids=[r.router for r in BORROWED_ROUTES])
+def test_borrowed_routes_match_the_local_gateway(compose_dynamic, local_dynamic, route):
+    for name in (route.router, f"{route.router}-unavailable"):
+        assert compose_dynamic["routers"][name] == local_dynamic["routers"][name]
+    assert compose_dynamic["routers"][route.router]["service"] == f"{route.service}@consulcatalog"
 
 
 def test_catalog_provider_takes_no_route_from_a_registration(compose_static, local_static):

@@ -42,6 +42,12 @@ PROTECTED_ROUTES = [
     ("DELETE", "/friendswatchlists/{shared}/media/{media}", None),
 ]
 
+# Public routes whose answer depends on who the token names (a person's figures: the
+# owner, a friend, anyone); their tests check each reader gets only their part.
+AUDIENCE_ROUTES = [
+    ("GET", "/users/{alice}/stats", None),
+]
+
 
 def route_id(route) -> str:
     method, path, _ = route

@@ -30,6 +30,8 @@ INTERNAL = [
     ("friendswatchlist", "GET", "/internal/media-counts?after=0&limit=5", None,
      {"mediastatistics"}),
     ("mediastatistics", "POST", "/internal/reconcile", None, {"mediastatistics"}),
+    ("friends", "GET", "/internal/friendships/{alice}/{new}", None,
+     {"friendswatchlist", "mediastatistics"}),
 ]  # fmt: skip
 CASES = [
     (callee, method, path, body, caller, caller in accepted)
