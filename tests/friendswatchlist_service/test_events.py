@@ -19,20 +19,12 @@ def queued(app, list_id: str) -> list[dict]:
 
 
 def state(side: dict | None) -> dict | None:
-    """Status and rating of one side (`people` checks whom; `watch_counts` the watches)."""
+    """Status and rating of one side (`people` checks whom; test_typed_entries the watches)."""
     return (
         None
         if side is None
         else {k: v for k, v in side.items() if k not in ("userId", "timesWatched")}
     )
-
-
-def watch_counts(events: list[dict]) -> list[tuple]:
-    """(mediaType, before.timesWatched, after.timesWatched) of each event."""
-    return [
-        (e["mediaType"], *((side or {}).get("timesWatched") for side in (e["before"], e["after"])))
-        for e in events
-    ]
 
 
 def changes(events: list[dict]) -> list[tuple]:
