@@ -66,9 +66,12 @@ def _past(value: datetime) -> None:
 
 
 class WatchCreate(Schema):
-    """`POST .../watches`: `watchedAt` defaults to now and must not be in the future."""
+    """`POST .../watches`: `watchedAt` defaults to now and must not be in the future.
 
-    watchedAt = UtcDateTime(load_default=None, validate=_past)
+    A time without an offset is read as UTC, so it compares with now instead of failing.
+    """
+
+    watchedAt = fields.AwareDateTime(default_timezone=UTC, load_default=None, validate=_past)
 
 
 class WatchOut(Schema):

@@ -20,7 +20,6 @@ from servicekit.preconditions import (
     not_modified,
     tagged,
 )
-from servicekit.watches import WatchCreate, WatchOut, WatchPage, WatchPageArgs
 
 from . import queries, services
 from .models import Entry, WatchList, db, idempotency_keys
@@ -216,40 +215,3 @@ def remove_untyped_media(list_id: uuid.UUID, media_id: int):
         owner_id=caller_id(), key=(list_id, "movie", media_id), if_match=if_match()
     )
     return None, 204, _successor(list_id, media_id)
-
-
-@blp.route(_ENTRY + "/watches", methods=["POST"])
-@login_required
-@idempotent
-@blp.arguments(WatchCreate)
-@blp.response(201, WatchOut)
-@blp.doc(security=BEARER)
-def add_watch(body: dict, list_id: uuid.UUID, media_type: str, media_id: int):
-    """Record a (re)watch of an entry (`watchedAt` defaults to now, never in the future)."""
-    return services.record_watch(
-        owner_id=caller_id(), key=(list_id, media_type, media_id), watched_at=body["watchedAt"]
-    )
-
-
-@blp.route(_ENTRY + "/watches", methods=["GET"])
-@login_required
-@blp.arguments(WatchPageArgs, location="query", as_kwargs=True)
-@blp.response(200, WatchPage)
-@blp.doc(security=BEARER)
-def list_watches(list_id: uuid.UUID, media_type: str, media_id: int, limit: int, cursor=None):
-    """A page of an entry's watches, newest first."""
-    items, next_cursor = services.list_watches(
-        owner_id=caller_id(), key=(list_id, media_type, media_id), limit=limit, cursor=cursor
-    )
-    return {"items": items, "nextCursor": next_cursor}
-
-
-@blp.route(_ENTRY + "/watches/<uuid:watch_id>", methods=["DELETE"])
-@login_required
-@blp.response(204)
-@blp.doc(security=BEARER)
-def delete_watch(list_id: uuid.UUID, media_type: str, media_id: int, watch_id: uuid.UUID):
-    """Delete one watch of an entry."""
-    services.delete_watch(
-        owner_id=caller_id(), key=(list_id, media_type, media_id), watch_id=watch_id
-    )

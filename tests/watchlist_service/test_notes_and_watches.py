@@ -185,3 +185,20 @@ def test_events_carry_media_type_and_watches_differ_in_times_watched_only(
         (side("watching", 1), side("watching", 0)),
         (side("watching", 0), side("watched", 1)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("watched_at", "status"),
+    [("2026-01-02T20:00:00", 201), ("yesterday", 422), (5, 422), ("9999-01-01", 422)],
+)
+def test_watched_at_without_an_offset_is_utc_and_garbage_is_422(
+    caller, media_id, watched_at, status
+):
+    list_id, mid = caller.new_list(), media_id()
+    caller.add(list_id, mid)
+    watches = _path(list_id, "movie", mid) + "/watches"
+    answer = caller.request("POST", watches, json={"watchedAt": watched_at})
+    assert answer.status_code == status, answer.get_json()
+    if status == 201:
+        assert answer.get_json()["watchedAt"] == "2026-01-02T20:00:00.000Z"
+    assert _entry(caller, list_id, "movie", mid)["timesWatched"] == int(status == 201)
