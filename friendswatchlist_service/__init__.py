@@ -10,6 +10,7 @@ from servicekit.app import create_service_app, finish_service_app
 
 from .api import blp, internal
 from .models import db
+from .watches_api import watch_blp
 
 SERVICE_NAME = "friendswatchlist"
 PREFIX = "/friendswatchlists"
@@ -27,5 +28,6 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     )
     finish_service_app(app, db)
     api.register_blueprint(blp)
+    api.register_blueprint(watch_blp)
     app.register_blueprint(internal)
     return app

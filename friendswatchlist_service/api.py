@@ -8,6 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
+from servicekit.deprecation import UNTYPED_TITLES_DEPRECATED, deprecation_headers
 from servicekit.idempotency import Idempotency
 from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.keyset import MediaQuery
@@ -37,6 +38,8 @@ from .schemas import (
     Overview,
 )
 
+_ENTRY = "/<uuid:list_id>/media/<any(movie, tv):media_type>/<int:media_id>"
+_UNTYPED = "/<uuid:list_id>/media/<int:media_id>"
 _CONDITIONAL = "`If-Match` (an ETag, a list of them, or `*`): 412 unless it names the current one."
 
 blp = ApiBlueprint(
@@ -222,43 +225,78 @@ def delete_list(list_id: uuid.UUID):
 @blp.response(201, EntryOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
 def add_media(body: dict, list_id: uuid.UUID):
-    """Add a media to the list."""
+    """Add a film or series (`mediaType`, movie when absent) to the list."""
     added = entries.add_entry(
-        list_id=list_id,
+        key=(list_id, body["mediaType"], body["mediaId"]),
         user_id=caller_id(),
-        media_id=body["mediaId"],
         status=body["status"],
         progress=body.get("progress"),
         rating=body.get("rating"),
+        extra=body,
     )
     return added, tagged(added.version)
 
 
-@blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["PATCH"])
+def _successor(list_id: uuid.UUID, media_id: int) -> dict[str, str]:
+    path = f"/friendswatchlists/{list_id}/media/movie/{media_id}"
+    return deprecation_headers(path, UNTYPED_TITLES_DEPRECATED)
+
+
+def _update(body: dict, list_id: uuid.UUID, media_type: str, media_id: int):
+    me, condition = caller_id(), if_match()
+    updated = entries.update_entry(
+        key=(list_id, media_type, media_id), user_id=me, changes=body, if_match=condition
+    )
+    return updated, tagged(updated.version)
+
+
+@blp.route(_ENTRY, methods=["PATCH"])
 @login_required
 @blp.arguments(EntryUpdate)
 @blp.response(200, EntryOut, headers=ETAG_HEADER)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 @blp.doc(**IF_MATCH_DOC)
-def update_media(body: dict, list_id: uuid.UUID, media_id: int):
-    """Change an entry's status, progress or rating."""
-    me, condition = caller_id(), if_match()
-    updated = entries.update_entry(
-        list_id=list_id, user_id=me, media_id=media_id, changes=body, if_match=condition
-    )
-    return updated, tagged(updated.version)
+def update_media(body: dict, list_id: uuid.UUID, media_type: str, media_id: int):
+    """Change an entry's status, progress, rating or notes (`null` clears them)."""
+    return _update(body, list_id, media_type, media_id)
 
 
-@blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["DELETE"])
+@blp.route(_UNTYPED, methods=["PATCH"])
+@login_required
+@blp.arguments(EntryUpdate)
+@blp.response(200, EntryOut, headers=ETAG_HEADER)
+@blp.alt_response(412, description=_CONDITIONAL)
+@blp.doc(security=BEARER, deprecated=True)
+@blp.doc(**IF_MATCH_DOC)
+def update_untyped_media(body: dict, list_id: uuid.UUID, media_id: int):
+    """Change the movie `media_id`'s entry (deprecated: use `.../media/movie/{mediaId}`)."""
+    updated, headers = _update(body, list_id, "movie", media_id)
+    return updated, {**headers, **_successor(list_id, media_id)}
+
+
+@blp.route(_ENTRY, methods=["DELETE"])
 @login_required
 @blp.response(204)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 @blp.doc(**IF_MATCH_DOC)
-def remove_media(list_id: uuid.UUID, media_id: int):
-    """Take a media off the list."""
+def remove_media(list_id: uuid.UUID, media_type: str, media_id: int):
+    """Take a film or series (and its watches) off the list."""
     condition = if_match()
     entries.remove_entry(
-        list_id=list_id, user_id=caller_id(), media_id=media_id, if_match=condition
+        key=(list_id, media_type, media_id), user_id=caller_id(), if_match=condition
     )
+
+
+@blp.route(_UNTYPED, methods=["DELETE"])
+@login_required
+@blp.response(204)
+@blp.alt_response(412, description=_CONDITIONAL)
+@blp.doc(security=BEARER, deprecated=True)
+@blp.doc(**IF_MATCH_DOC)
+def remove_untyped_media(list_id: uuid.UUID, media_id: int):
+    """Take the movie `media_id` off the list (deprecated: use `.../media/movie/{mediaId}`)."""
+    condition = if_match()
+    entries.remove_entry(key=(list_id, "movie", media_id), user_id=caller_id(), if_match=condition)
+    return None, 204, _successor(list_id, media_id)

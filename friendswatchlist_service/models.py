@@ -20,11 +20,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from servicekit.contract import MEDIA_TYPES
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
 from servicekit.idempotency_store import idempotency_table
 from servicekit.keyset import entry_page_indexes
+from servicekit.titles import MAX_NOTES
+from servicekit.watches import watches_table
 
 PENDING, ACTIVE = "pending", "active"
+
+_MEDIA_TYPE_CHECK = "media_type IN (" + ", ".join(f"'{t}'" for t in MEDIA_TYPES) + ")"
+_EPISODE_CHECK = "(season IS NULL) = (episode IS NULL) AND (season IS NULL OR media_type = 'tv')"
 
 
 class Base(DeclarativeBase):
@@ -91,10 +97,21 @@ class Entry(db.Model):
     list_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("shared_lists.id", ondelete="CASCADE"), primary_key=True
     )
+    # Rows written without one (before typed titles) are movies, as the migration made them.
+    media_type: Mapped[str] = mapped_column(
+        String(8), primary_key=True, server_default=text("'movie'")
+    )
     media_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     status: Mapped[str] = mapped_column(String(10), default="added", server_default="added")
     progress: Mapped[int | None] = mapped_column(Integer)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str | None] = mapped_column(String(MAX_NOTES))
+    # A series' episode progress, `{season, episode}` in the API; both or neither.
+    season: Mapped[int | None] = mapped_column(SmallInteger)
+    episode: Mapped[int | None] = mapped_column(SmallInteger)
+    # Kept with each watch (servicekit.watches), so reading an entry never counts rows.
+    times_watched: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_watched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -105,6 +122,9 @@ class Entry(db.Model):
 
     __table_args__ = (
         CheckConstraint("media_id > 0", name="ck_entries_media_id"),
+        CheckConstraint(_MEDIA_TYPE_CHECK, name="ck_entries_media_type"),
+        CheckConstraint(_EPISODE_CHECK, name="ck_entries_episode"),
+        CheckConstraint("times_watched >= 0", name="ck_entries_times_watched"),
         CheckConstraint(
             "status IN ('added', 'watching', 'watched', 'on_hold', 'dropped')",
             name="ck_entries_status",
@@ -112,12 +132,13 @@ class Entry(db.Model):
         CheckConstraint("progress IS NULL OR progress >= 0", name="ck_entries_progress"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 10", name="ck_entries_rating"),
         # The statistics service pages through all entries by media id.
-        Index("ix_entries_media_id", "media_id"),
+        Index("ix_entries_media_id", "media_id", "media_type"),
         *entry_page_indexes("entries"),
     )
 
 
 outbox = outbox_table(Base.metadata)
+watches = watches_table(Base.metadata)
 processed_events = processed_events_table(Base.metadata)
 dead_letters = dead_letters_table(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)

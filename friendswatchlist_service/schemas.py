@@ -8,6 +8,12 @@ from servicekit.contract import MAX_MEDIA_ID, MAX_RATING, MIN_MEDIA_ID, MIN_RATI
 from servicekit.keyset import MediaPageArgs as KitMediaPageArgs
 from servicekit.preconditions import etag as entity_tag
 from servicekit.schemas import PageArgs, UtcDateTime
+from servicekit.titles import (
+    episode_progress,
+    episode_progress_field,
+    media_type_field,
+    notes_field,
+)
 
 MAX_PROGRESS = 2**31 - 1  # INTEGER
 
@@ -54,25 +60,32 @@ class ListUpdate(Schema):
 class EntryCreate(Schema):
     """`POST /friendswatchlists/{listId}/media`."""
 
+    mediaType = media_type_field()
     mediaId = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=MIN_MEDIA_ID, max=MAX_MEDIA_ID)
     )
     status = _status(load_default="added")
     progress = _progress()
+    episodeProgress = episode_progress_field()
     rating = _rating()
+    notes = notes_field()
 
 
 class EntryUpdate(Schema):
-    """`PATCH /friendswatchlists/{listId}/media/{mediaId}`: at least one field."""
+    """`PATCH .../media/{mediaType}/{mediaId}`: at least one field; `null` clears."""
 
     status = _status()
     progress = _progress()
+    episodeProgress = episode_progress_field()
     rating = _rating()
+    notes = notes_field()
 
     @validates_schema
     def _not_empty(self, data: dict, **kwargs) -> None:
         if not data:
-            raise ValidationError("Give at least one of status, progress, rating.")
+            raise ValidationError(
+                "Give at least one of status, progress, episodeProgress, rating, notes."
+            )
 
 
 class PersonOut(Schema):
@@ -83,12 +96,20 @@ class PersonOut(Schema):
 
 
 class EntryOut(Schema):
-    """One media entry."""
+    """One media entry (`notes` only for the list's owner and member)."""
 
+    mediaType = fields.String(attribute="media_type")
     mediaId = fields.Integer(attribute="media_id")
     status = fields.String()
     progress = fields.Integer(allow_none=True)
+    episodeProgress = fields.Function(
+        lambda entry: episode_progress(entry.season, entry.episode),
+        metadata={"description": "`{season, episode}` of a series, or null."},
+    )
     rating = fields.Integer(allow_none=True)
+    notes = fields.String(allow_none=True)
+    timesWatched = fields.Integer(attribute="times_watched")
+    lastWatchedAt = UtcDateTime(attribute="last_watched_at", allow_none=True)
     addedAt = UtcDateTime(attribute="added_at")
     updatedAt = UtcDateTime(attribute="updated_at")
     etag = fields.Function(
@@ -130,7 +151,7 @@ class EntryPage(Schema):
 
 
 class MediaPageArgs(KitMediaPageArgs):
-    """`?status=&sort=&order=&limit=&cursor=`."""
+    """`?mediaType=&status=&sort=&order=&limit=&cursor=`."""
 
 
 class Overview(Schema):

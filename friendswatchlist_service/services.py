@@ -96,7 +96,7 @@ def _invited(list_id: uuid.UUID, user_id: uuid.UUID) -> SharedList:
 
 def media_page(list_id: uuid.UUID, query: MediaQuery) -> tuple[list[Entry], str | None]:
     """One keyset page of a visible list's media (the first, oldest first, by default)."""
-    statement = select(Entry, sort_key(Entry, query.sort), Entry.media_id).where(
+    statement = select(Entry, sort_key(Entry, query.sort), Entry.media_id, Entry.media_type).where(
         Entry.list_id == list_id
     )
     rows = db.session.execute(page_statement(statement, Entry, query)).all()
@@ -218,7 +218,7 @@ def _locked_entries(session: AnySession, shared: SharedList) -> list[Entry]:
         session.scalars(
             select(Entry)
             .where(Entry.list_id == shared.id)
-            .order_by(Entry.media_id)
+            .order_by(Entry.media_id, Entry.media_type)
             .with_for_update()
         )
     )

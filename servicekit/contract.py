@@ -51,9 +51,17 @@ OutboxRow = dict[str, Any]
 """An event ready for `servicekit.events.add_events`: `topic`, `key` and `payload`."""
 
 
-def entry_state(status: str, rating: int | None) -> dict[str, Any]:
-    """The part of an entry the statistics follow: its status and rating."""
-    return {"status": status, "rating": rating}
+def entry_state(
+    status: str, rating: int | None, times_watched: int | None = None
+) -> dict[str, Any]:
+    """The part of an entry the statistics follow: status, rating (and `timesWatched`).
+
+    `timesWatched` is additive: left out when None, so a state without it is as before.
+    """
+    state: dict[str, Any] = {"status": status, "rating": rating}
+    if times_watched is not None:
+        state["timesWatched"] = times_watched
+    return state
 
 
 def _side(state: dict[str, Any] | None, user_id: uuid.UUID) -> dict[str, Any] | None:
@@ -107,6 +115,10 @@ class ListEntry(Protocol):
     def status(self) -> str: ...
     @property
     def rating(self) -> int | None: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def times_watched(self) -> int: ...
 
 
 class EntryEvents:
@@ -126,8 +138,9 @@ class EntryEvents:
         after: dict[str, Any] | None,
         owner_id: uuid.UUID,
         actor_id: uuid.UUID,
+        media_type: str | None = None,
     ) -> None:
-        """Queue one change in the caller's transaction; nothing when status and rating held."""
+        """Queue one change in the caller's transaction; nothing when the state held."""
         if before == after:
             return
         row = media_entry_changed(
@@ -138,6 +151,7 @@ class EntryEvents:
             before=before,
             after=after,
             before_user_id=owner_id,
+            media_type=media_type,
         )
         add_events(session, self._outbox, [row])
 
@@ -174,12 +188,13 @@ class EntryEvents:
     ) -> None:
         rows = []
         for e in entries:
-            state = entry_state(e.status, e.rating)
+            state = entry_state(e.status, e.rating, e.times_watched)
             rows.append(
                 media_entry_changed(
                     source=self.source,
                     list_id=e.list_id,
                     media_id=e.media_id,
+                    media_type=e.media_type,
                     actor_id=actor_id,
                     before=state,
                     after=None if new_owner is None else state,

@@ -1,9 +1,11 @@
 """The list services' internal count reads, which the statistics service pages through.
 
 Both list services answer `GET /internal/media-counts` and `GET /internal/person-counts`
-(`?after=<mediaId>&limit=`, pages in media id order) for the `mediastatistics` caller
-only. The queries are the same over each service's own tables, so the service hands
-its entry model and the list columns that say whom an entry counts for.
+(`?after=<mediaId>&limit=`, pages of up to `limit` media ids) for the `mediastatistics`
+caller only. Each item is one title, `mediaType` and `mediaId`, in (mediaId, mediaType)
+order: both types of one media id are on the same page, as the statistics side expects.
+The queries are the same over each service's own tables, so the service hands its entry
+model and the list columns that say whom an entry counts for.
 """
 
 from __future__ import annotations
@@ -40,49 +42,15 @@ class EntryCounts:
     """Where one list service keeps its entries and whom each counts for."""
 
     db: SQLAlchemy
-    entry: Any  # the entry model: media_id, list_id, status, rating, updated_at
+    entry: Any  # the entry model: media_id, media_type, list_id, status, rating, updated_at
     list_id: InstrumentedAttribute[Any]  # the list table's primary key
     owner_id: InstrumentedAttribute[Any]  # the person a list's entries count for
 
-    def media_counts(self, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-        """Entries per media and status with rating count and sum, one GROUP BY per page.
-
-        `nextAfter` is null once a page comes back short.
-        """
+    def _media_ids(self, after: int, limit: int) -> tuple[list[int], int | None]:
+        """The next `limit` distinct media ids after `after`, and the page's `nextAfter`."""
         entry = self.entry
-        rows = self.db.session.execute(
-            select(
-                entry.media_id,
-                *(func.count().filter(entry.status == s) for s in STATUSES),
-                func.count(entry.rating),
-                func.coalesce(func.sum(entry.rating), 0),
-            )
-            .where(entry.media_id > after)
-            .group_by(entry.media_id)
-            .order_by(entry.media_id)
-            .limit(limit)
-        ).all()
-        names = ("mediaId", *STATUS_FIELDS)
-        items = [
-            {
-                **dict(zip(names, row[:6], strict=True)),
-                "ratingCount": row[6],
-                "ratingSum": int(row[7]),
-            }
-            for row in rows
-        ]
-        return items, items[-1]["mediaId"] if len(items) == limit else None
-
-    def person_counts(self, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-        """Per media after `after` (at most `limit`), per person: entries per status, ratings.
-
-        An entry counts for its list's current owner. `ratings` holds `[rating,
-        updatedAtEpoch]` for each entry carrying one, newest first: the statistics
-        service counts people and rebuilds its counts from these.
-        """
-        entry, session = self.entry, self.db.session
         media_ids = list(
-            session.scalars(
+            self.db.session.scalars(
                 select(entry.media_id)
                 .where(entry.media_id > after)
                 .distinct()
@@ -91,10 +59,52 @@ class EntryCounts:
             )
         )
         page = media_ids[:limit]
+        return page, page[-1] if len(media_ids) > limit else None
+
+    def media_counts(self, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """Entries per title and status with rating count and sum, one GROUP BY per page.
+
+        `nextAfter` is null on the last page.
+        """
+        entry = self.entry
+        page, next_after = self._media_ids(after, limit)
+        rows = self.db.session.execute(
+            select(
+                entry.media_id,
+                entry.media_type,
+                *(func.count().filter(entry.status == s) for s in STATUSES),
+                func.count(entry.rating),
+                func.coalesce(func.sum(entry.rating), 0),
+            )
+            .where(entry.media_id.in_(page))
+            .group_by(entry.media_id, entry.media_type)
+            .order_by(entry.media_id, entry.media_type)
+        ).all()
+        names = ("mediaId", "mediaType", *STATUS_FIELDS)
+        items = [
+            {
+                **dict(zip(names, row[:7], strict=True)),
+                "ratingCount": row[7],
+                "ratingSum": int(row[8]),
+            }
+            for row in rows
+        ]
+        return items, next_after
+
+    def person_counts(self, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """Per title of the next `limit` media ids, per person: entries per status, ratings.
+
+        An entry counts for its list's current owner. `ratings` holds `[rating,
+        updatedAtEpoch]` for each entry carrying one, newest first: the statistics
+        service counts people and rebuilds its counts from these.
+        """
+        entry, session = self.entry, self.db.session
+        page, next_after = self._media_ids(after, limit)
         rated = func.json_build_array(entry.rating, func.extract("epoch", entry.updated_at))
         rows = session.execute(
             select(
                 entry.media_id,
+                entry.media_type,
                 self.owner_id,
                 *(func.count().filter(entry.status == s) for s in STATUSES),
                 func.array_agg(aggregate_order_by(rated, entry.updated_at.desc())).filter(
@@ -103,15 +113,18 @@ class EntryCounts:
             )
             .join_from(entry, self.list_id.class_, self.list_id == entry.list_id)
             .where(entry.media_id.in_(page))
-            .group_by(entry.media_id, self.owner_id)
-            .order_by(entry.media_id, self.owner_id)
+            .group_by(entry.media_id, entry.media_type, self.owner_id)
+            .order_by(entry.media_id, entry.media_type, self.owner_id)
         ).all()
-        items: dict[int, dict[str, Any]] = {m: {"mediaId": m, "people": []} for m in page}
+        items: dict[tuple[int, str], dict[str, Any]] = {}
         for row in rows:
-            counts = dict(zip(STATUS_FIELDS, row[2:7], strict=True))
-            ratings = [[r, float(t)] for r, t in (row[7] or [])]
-            items[row[0]]["people"].append({"userId": str(row[1]), **counts, "ratings": ratings})
-        return list(items.values()), page[-1] if len(media_ids) > limit else None
+            title = items.setdefault(
+                (row[0], row[1]), {"mediaId": row[0], "mediaType": row[1], "people": []}
+            )
+            counts = dict(zip(STATUS_FIELDS, row[3:8], strict=True))
+            ratings = [[r, float(t)] for r, t in (row[8] or [])]
+            title["people"].append({"userId": str(row[2]), **counts, "ratings": ratings})
+        return list(items.values()), next_after
 
     def blueprint(self) -> Blueprint:
         """`/internal/media-counts` and `/internal/person-counts` over these entries."""

@@ -8,6 +8,7 @@ from flask import jsonify
 from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
+from servicekit.deprecation import UNTYPED_TITLES_DEPRECATED, deprecation_headers
 from servicekit.idempotency import Idempotency
 from servicekit.identity import BEARER, caller_id, login_required
 from servicekit.keyset import MediaQuery
@@ -36,6 +37,8 @@ from .schemas import (
     MediaPageArgs,
 )
 
+_ENTRY = "/<uuid:list_id>/media/<any(movie, tv):media_type>/<int:media_id>"
+_UNTYPED = "/<uuid:list_id>/media/<int:media_id>"
 _CONDITIONAL = "`If-Match` (an ETag, a list of them, or `*`): 412 unless it names the current one."
 
 blp = ApiBlueprint(
@@ -132,48 +135,83 @@ def delete_watchlist(list_id: uuid.UUID):
 @idempotent
 @blp.arguments(EntryCreate)
 @blp.response(201, EntryOut, headers=ETAG_HEADER)
-@blp.alt_response(409, description="The media is already in this list")
+@blp.alt_response(409, description="The title is already in this list")
 @blp.doc(security=BEARER)
 def add_media(body: dict, list_id: uuid.UUID):
-    """Add a film or series to one of the caller's lists."""
+    """Add a film or series (`mediaType`, movie when absent) to one of the caller's lists."""
     added = services.add_entry(
         owner_id=caller_id(),
-        list_id=list_id,
-        media_id=body["mediaId"],
+        key=(list_id, body["mediaType"], body["mediaId"]),
         status=body["status"],
         progress=body.get("progress"),
         rating=body.get("rating"),
+        extra=body,
     )
     return added, tagged(added.version)
 
 
-@blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["PATCH"])
-@login_required
-@blp.arguments(EntryUpdate)
-@blp.response(200, EntryOut, headers=ETAG_HEADER)
-@blp.alt_response(412, description=_CONDITIONAL)
-@blp.doc(security=BEARER)
-@blp.doc(**IF_MATCH_DOC)
-def update_media(body: dict, list_id: uuid.UUID, media_id: int):
-    """Change an entry's status, progress or rating (`null` clears progress or rating)."""
+def _successor(list_id: uuid.UUID, media_id: int) -> dict[str, str]:
+    path = f"/watchlists/{list_id}/media/movie/{media_id}"
+    return deprecation_headers(path, UNTYPED_TITLES_DEPRECATED)
+
+
+def _update(body: dict, list_id: uuid.UUID, media_type: str, media_id: int):
     updated = services.update_entry(
         owner_id=caller_id(),
-        list_id=list_id,
-        media_id=media_id,
+        key=(list_id, media_type, media_id),
         changes=body,
         if_match=if_match(),
     )
     return updated, tagged(updated.version)
 
 
-@blp.route("/<uuid:list_id>/media/<int:media_id>", methods=["DELETE"])
+@blp.route(_ENTRY, methods=["PATCH"])
+@login_required
+@blp.arguments(EntryUpdate)
+@blp.response(200, EntryOut, headers=ETAG_HEADER)
+@blp.alt_response(412, description=_CONDITIONAL)
+@blp.doc(security=BEARER)
+@blp.doc(**IF_MATCH_DOC)
+def update_media(body: dict, list_id: uuid.UUID, media_type: str, media_id: int):
+    """Change an entry's status, progress, rating or notes (`null` clears them)."""
+    return _update(body, list_id, media_type, media_id)
+
+
+@blp.route(_UNTYPED, methods=["PATCH"])
+@login_required
+@blp.arguments(EntryUpdate)
+@blp.response(200, EntryOut, headers=ETAG_HEADER)
+@blp.alt_response(412, description=_CONDITIONAL)
+@blp.doc(security=BEARER, deprecated=True)
+@blp.doc(**IF_MATCH_DOC)
+def update_untyped_media(body: dict, list_id: uuid.UUID, media_id: int):
+    """Change the movie `media_id`'s entry (deprecated: use `.../media/movie/{mediaId}`)."""
+    updated, headers = _update(body, list_id, "movie", media_id)
+    return updated, {**headers, **_successor(list_id, media_id)}
+
+
+@blp.route(_ENTRY, methods=["DELETE"])
 @login_required
 @blp.response(204)
 @blp.alt_response(412, description=_CONDITIONAL)
 @blp.doc(security=BEARER)
 @blp.doc(**IF_MATCH_DOC)
-def remove_media(list_id: uuid.UUID, media_id: int):
-    """Take a film or series out of one of the caller's lists."""
+def remove_media(list_id: uuid.UUID, media_type: str, media_id: int):
+    """Take a film or series (and its watches) out of one of the caller's lists."""
     services.remove_entry(
-        owner_id=caller_id(), list_id=list_id, media_id=media_id, if_match=if_match()
+        owner_id=caller_id(), key=(list_id, media_type, media_id), if_match=if_match()
     )
+
+
+@blp.route(_UNTYPED, methods=["DELETE"])
+@login_required
+@blp.response(204)
+@blp.alt_response(412, description=_CONDITIONAL)
+@blp.doc(security=BEARER, deprecated=True)
+@blp.doc(**IF_MATCH_DOC)
+def remove_untyped_media(list_id: uuid.UUID, media_id: int):
+    """Take the movie `media_id` out of a list (deprecated: use `.../media/movie/{mediaId}`)."""
+    services.remove_entry(
+        owner_id=caller_id(), key=(list_id, "movie", media_id), if_match=if_match()
+    )
+    return None, 204, _successor(list_id, media_id)

@@ -37,7 +37,14 @@ def remove_lists(session: AnySession, condition: ColumnElement[bool]) -> int:
     if not list_ids:
         return 0
     entries = session.execute(
-        select(Entry.list_id, Entry.media_id, Entry.status, Entry.rating)
+        select(
+            Entry.list_id,
+            Entry.media_type,
+            Entry.media_id,
+            Entry.status,
+            Entry.rating,
+            Entry.times_watched,
+        )
         .where(Entry.list_id.in_(list_ids))
         .order_by(Entry.list_id)
     ).all()

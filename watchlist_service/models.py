@@ -20,12 +20,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression
 
-from servicekit.contract import STATUSES
+from servicekit.contract import MEDIA_TYPES, STATUSES
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
 from servicekit.idempotency_store import idempotency_table
 from servicekit.keyset import entry_page_indexes
+from servicekit.titles import MAX_NOTES
+from servicekit.watches import watches_table
 
 MAX_PROGRESS = 2**31 - 1
+
+_MEDIA_TYPE_CHECK = "media_type IN (" + ", ".join(f"'{t}'" for t in MEDIA_TYPES) + ")"
+_EPISODE_CHECK = "(season IS NULL) = (episode IS NULL) AND (season IS NULL OR media_type = 'tv')"
 
 
 class Base(DeclarativeBase):
@@ -65,10 +70,21 @@ class Entry(db.Model):
     list_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True
     )
+    # Rows written without one (before typed titles) are movies, as the migration made them.
+    media_type: Mapped[str] = mapped_column(
+        String(8), primary_key=True, server_default=text("'movie'")
+    )
     media_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     status: Mapped[str] = mapped_column(String(16), server_default=text("'added'"))
     progress: Mapped[int | None] = mapped_column(Integer)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str | None] = mapped_column(String(MAX_NOTES))
+    # A series' episode progress, `{season, episode}` in the API; both or neither.
+    season: Mapped[int | None] = mapped_column(SmallInteger)
+    episode: Mapped[int | None] = mapped_column(SmallInteger)
+    # Kept with each watch (servicekit.watches), so reading an entry never counts rows.
+    times_watched: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_watched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # The ETag: the list's version when the entry last changed, so a removed and re-added
@@ -77,18 +93,22 @@ class Entry(db.Model):
 
     __table_args__ = (
         CheckConstraint("media_id > 0", name="ck_entries_media_id"),
+        CheckConstraint(_MEDIA_TYPE_CHECK, name="ck_entries_media_type"),
+        CheckConstraint(_EPISODE_CHECK, name="ck_entries_episode"),
+        CheckConstraint("times_watched >= 0", name="ck_entries_times_watched"),
         CheckConstraint(
             "status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")", name="ck_entries_status"
         ),
         CheckConstraint("progress IS NULL OR progress >= 0", name="ck_entries_progress"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 10", name="ck_entries_rating"),
         # The statistics service's catch-up reads counts per media in media id order.
-        Index("ix_entries_media_id", "media_id"),
+        Index("ix_entries_media_id", "media_id", "media_type"),
         *entry_page_indexes("entries"),
     )
 
 
 outbox = outbox_table(Base.metadata)
+watches = watches_table(Base.metadata)
 processed_events = processed_events_table(Base.metadata)
 dead_letters = dead_letters_table(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)

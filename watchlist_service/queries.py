@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, case, func, null, select, tuple_
 from sqlalchemy.orm import with_expression
 
 from servicekit.errors import NotFound, invalid
@@ -82,15 +82,34 @@ def _utc_text(column) -> Any:
     return func.to_char(column.op("AT TIME ZONE")("UTC"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 
 
+_episode_json = case(
+    (
+        Entry.season.is_not(None),
+        func.json_build_object("season", Entry.season, "episode", Entry.episode),
+    ),
+    else_=null(),
+)
+
+# The same fields as schemas.EntryOut; `notes` are for owner and members (titles.OWNER_ONLY).
 _entry_json = func.json_build_object(
+    "mediaType",
+    Entry.media_type,
     "mediaId",
     Entry.media_id,
     "status",
     Entry.status,
     "progress",
     Entry.progress,
+    "episodeProgress",
+    _episode_json,
     "rating",
     Entry.rating,
+    "notes",
+    Entry.notes,
+    "timesWatched",
+    Entry.times_watched,
+    "lastWatchedAt",
+    _utc_text(Entry.last_watched_at),
     "addedAt",
     _utc_text(Entry.added_at),
     "updatedAt",
@@ -121,9 +140,9 @@ def media_page(*, list_id: uuid.UUID, query: MediaQuery) -> tuple[list[dict], st
 
     The caller has checked the list is the caller's (`list_row`).
     """
-    statement = select(_entry_json, sort_key(Entry, query.sort), Entry.media_id).where(
-        Entry.list_id == list_id
-    )
+    statement = select(
+        _entry_json, sort_key(Entry, query.sort), Entry.media_id, Entry.media_type
+    ).where(Entry.list_id == list_id)
     rows, cursor = next_cursor(
         db.session.execute(page_statement(statement, Entry, query)).all(), query
     )

@@ -8,6 +8,12 @@ from servicekit.contract import MAX_MEDIA_ID, MAX_RATING, MIN_MEDIA_ID, MIN_RATI
 from servicekit.keyset import MediaPageArgs as KitMediaPageArgs
 from servicekit.preconditions import etag as entity_tag
 from servicekit.schemas import PageArgs, UtcDateTime
+from servicekit.titles import (
+    episode_progress,
+    episode_progress_field,
+    media_type_field,
+    notes_field,
+)
 
 from .models import MAX_PROGRESS
 
@@ -53,34 +59,49 @@ class ListUpdate(Schema):
 class EntryCreate(Schema):
     """`POST /watchlists/{listId}/media`."""
 
+    mediaType = media_type_field()
     mediaId = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=MIN_MEDIA_ID, max=MAX_MEDIA_ID)
     )
     status = _status(load_default="added")
     progress = _progress()
+    episodeProgress = episode_progress_field()
     rating = _rating()
+    notes = notes_field()
 
 
 class EntryUpdate(Schema):
-    """`PATCH /watchlists/{listId}/media/{mediaId}`: at least one field; `null` clears."""
+    """`PATCH .../media/{mediaType}/{mediaId}`: at least one field; `null` clears."""
 
     status = _status()
     progress = _progress()
+    episodeProgress = episode_progress_field()
     rating = _rating()
+    notes = notes_field()
 
     @validates_schema
     def _not_empty(self, data: dict, **_kwargs) -> None:
         if not data:
-            raise ValidationError("Give at least one of status, progress, rating.")
+            raise ValidationError(
+                "Give at least one of status, progress, episodeProgress, rating, notes."
+            )
 
 
 class EntryOut(Schema):
-    """One film or series in a list."""
+    """One film or series in a list (`notes` only for its owner and members)."""
 
+    mediaType = fields.String(attribute="media_type")
     mediaId = fields.Integer(attribute="media_id")
     status = fields.String()
     progress = fields.Integer(allow_none=True)
+    episodeProgress = fields.Function(
+        lambda entry: episode_progress(entry.season, entry.episode),
+        metadata={"description": "`{season, episode}` of a series, or null."},
+    )
     rating = fields.Integer(allow_none=True)
+    notes = fields.String(allow_none=True)
+    timesWatched = fields.Integer(attribute="times_watched")
+    lastWatchedAt = UtcDateTime(attribute="last_watched_at", allow_none=True)
     addedAt = UtcDateTime(attribute="added_at")
     updatedAt = UtcDateTime(attribute="updated_at")
     etag = fields.Function(

@@ -13,6 +13,7 @@ stale writer gets 412 and its transaction is rolled back whole.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, func, insert, select, update
@@ -21,12 +22,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from servicekit.contract import MAX_MEDIA_ID, entry_state
 from servicekit.errors import Conflict, NotFound, PreconditionFailed
 from servicekit.preconditions import ANY_VERSION, IfMatch
+from servicekit.titles import episode_columns
+from servicekit.watches import Key, add_watch, remove_watch, watch_page
 
 from .events import entry_events, remove_lists
-from .models import Entry, WatchList, db
-from .queries import NO_LIST, ListSummary, owned, owned_list
+from .models import Entry, WatchList, db, watches
+from .queries import NO_LIST, ListSummary, list_row, owned, owned_list
 
 _NO_ENTRY = "This media is not in the watchlist."
+_NO_WATCH = "This entry has no such watch."
+_WATCHED = "watched"
 _ENTRY_COLUMNS = tuple(Entry.__table__.c)
 
 
@@ -102,42 +107,61 @@ def delete_list(
     db.session.commit()
 
 
+def _state(row: Any) -> dict[str, Any]:
+    return entry_state(row.status, row.rating, row.times_watched)
+
+
+def _announce(owner_id: uuid.UUID, key: Key, before: Any, after: Any) -> None:
+    """Queue the entry's change (before/after are rows or None) in this transaction."""
+    entry_events.changed(
+        db.session,
+        list_id=key[0],
+        media_type=key[1],
+        media_id=key[2],
+        before=None if before is None else _state(before),
+        after=None if after is None else _state(after),
+        owner_id=owner_id,
+        actor_id=owner_id,
+    )
+
+
 def add_entry(
     *,
     owner_id: uuid.UUID,
-    list_id: uuid.UUID,
-    media_id: int,
+    key: Key,
     status: str = "added",
     progress: int | None = None,
     rating: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Row:
-    """Add a media to the caller's list; 409 when it is already there."""
+    """Add a title to the caller's list; 409 when it is there; added as watched counts a watch."""
+    extra = extra or {}
+    list_id, media_type, media_id = key
+    columns = episode_columns(media_type, extra)
     version = _lock_and_touch(owner_id=owner_id, list_id=list_id)
     inserted = db.session.execute(
         pg_insert(Entry)
         .values(
             list_id=list_id,
+            media_type=media_type,
             media_id=media_id,
             status=status,
             progress=progress,
             rating=rating,
+            notes=extra.get("notes"),
             version=version,
+            **columns,
         )
-        .on_conflict_do_nothing(index_elements=[Entry.list_id, Entry.media_id])
+        .on_conflict_do_nothing(index_elements=[Entry.list_id, Entry.media_type, Entry.media_id])
         .returning(*_ENTRY_COLUMNS)
     ).first()
     if inserted is None:
         db.session.rollback()
         raise Conflict("This media is already in the watchlist.")
-    entry_events.changed(
-        db.session,
-        list_id=list_id,
-        media_id=media_id,
-        before=None,
-        after=entry_state(status, rating),
-        owner_id=owner_id,
-        actor_id=owner_id,
-    )
+    if status == _WATCHED:
+        add_watch(db.session, watches, Entry, key, None)
+        inserted = _entry_row(key)
+    _announce(owner_id, key, None, inserted)
     db.session.commit()
     return inserted
 
@@ -148,16 +172,22 @@ def _valid_media_id(media_id: int) -> None:
         raise NotFound(_NO_ENTRY)
 
 
-def _this_entry(list_id: uuid.UUID, media_id: int):
-    return and_(Entry.list_id == list_id, Entry.media_id == media_id)
+def _this_entry(key: Key):
+    list_id, media_type, media_id = key
+    return and_(
+        Entry.list_id == list_id, Entry.media_type == media_type, Entry.media_id == media_id
+    )
 
 
-def _locked_entry(list_id: uuid.UUID, media_id: int, if_match: IfMatch) -> Row:
-    """The entry's state, locked (its list already is); 404 if absent, 412 if stale."""
+def _entry_row(key: Key) -> Row:
+    return db.session.execute(select(*_ENTRY_COLUMNS).where(_this_entry(key))).one()
+
+
+def _locked_entry(key: Key, if_match: IfMatch) -> Row:
+    """The entry's row, locked (its list already is); 404 if absent, 412 if stale."""
+    _valid_media_id(key[2])
     current = db.session.execute(
-        select(Entry.status, Entry.rating, Entry.version)
-        .where(_this_entry(list_id, media_id))
-        .with_for_update()
+        select(*_ENTRY_COLUMNS).where(_this_entry(key)).with_for_update()
     ).first()
     if current is None:
         db.session.rollback()
@@ -166,63 +196,80 @@ def _locked_entry(list_id: uuid.UUID, media_id: int, if_match: IfMatch) -> Row:
     return current
 
 
-def update_entry(
-    *,
-    owner_id: uuid.UUID,
-    list_id: uuid.UUID,
-    media_id: int,
-    changes: dict[str, Any],
-    if_match: IfMatch = ANY_VERSION,
-) -> Row:
-    """Change an entry's status, progress or rating; an event only if status or rating moved."""
-    _valid_media_id(media_id)
-    version = _lock_and_touch(owner_id=owner_id, list_id=list_id)
-    current = _locked_entry(list_id, media_id, if_match)
-    before = entry_state(current.status, current.rating)
-    values = {k: changes[k] for k in ("status", "progress", "rating") if k in changes}
-    updated = db.session.execute(
+def _set_entry(key: Key, version: int, **values: Any) -> Row:
+    return db.session.execute(
         update(Entry)
-        .where(_this_entry(list_id, media_id))
+        .where(_this_entry(key))
         .values(updated_at=func.clock_timestamp(), version=version, **values)
         .returning(*_ENTRY_COLUMNS)
         .execution_options(synchronize_session=False)
     ).one()
-    entry_events.changed(
-        db.session,
-        list_id=list_id,
-        media_id=media_id,
-        before=before,
-        after=entry_state(updated.status, updated.rating),
-        owner_id=owner_id,
-        actor_id=owner_id,
-    )
+
+
+def update_entry(
+    *,
+    owner_id: uuid.UUID,
+    key: Key,
+    changes: dict[str, Any],
+    if_match: IfMatch = ANY_VERSION,
+) -> Row:
+    """Change an entry's fields; becoming `watched` counts a watch; an event if its state moved."""
+    _valid_media_id(key[2])
+    columns = episode_columns(key[1], changes)
+    version = _lock_and_touch(owner_id=owner_id, list_id=key[0])
+    current = _locked_entry(key, if_match)
+    names = ("status", "progress", "rating", "notes")
+    values = {k: changes[k] for k in names if k in changes}
+    updated = _set_entry(key, version, **values, **columns)
+    if updated.status == _WATCHED and current.status != _WATCHED:
+        add_watch(db.session, watches, Entry, key, None)
+        updated = _entry_row(key)
+    _announce(owner_id, key, current, updated)
     db.session.commit()
     return updated
 
 
-def remove_entry(
-    *, owner_id: uuid.UUID, list_id: uuid.UUID, media_id: int, if_match: IfMatch = ANY_VERSION
-) -> None:
-    """Take a media out of the caller's list; 412 if `if_match` names another version."""
-    _valid_media_id(media_id)
-    _lock_and_touch(owner_id=owner_id, list_id=list_id)
-    _locked_entry(list_id, media_id, if_match)
-    removed = db.session.execute(
-        delete(Entry)
-        .where(_this_entry(list_id, media_id))
-        .returning(Entry.status, Entry.rating)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if removed is None:
-        db.session.rollback()
-        raise NotFound(_NO_ENTRY)
-    entry_events.changed(
-        db.session,
-        list_id=list_id,
-        media_id=media_id,
-        before=entry_state(removed.status, removed.rating),
-        after=None,
-        owner_id=owner_id,
-        actor_id=owner_id,
+def remove_entry(*, owner_id: uuid.UUID, key: Key, if_match: IfMatch = ANY_VERSION) -> None:
+    """Take a title (and its watches) out of the caller's list; 412 if `if_match` is stale."""
+    _valid_media_id(key[2])
+    _lock_and_touch(owner_id=owner_id, list_id=key[0])
+    current = _locked_entry(key, if_match)
+    db.session.execute(
+        delete(Entry).where(_this_entry(key)).execution_options(synchronize_session=False)
     )
+    _announce(owner_id, key, current, None)
     db.session.commit()
+
+
+def record_watch(*, owner_id: uuid.UUID, key: Key, watched_at: datetime | None) -> Row:
+    """Record a (re)watch of the entry; the entry's `timesWatched` moves, with an event."""
+    _valid_media_id(key[2])
+    version = _lock_and_touch(owner_id=owner_id, list_id=key[0])
+    current = _locked_entry(key, ANY_VERSION)
+    watch = add_watch(db.session, watches, Entry, key, watched_at)
+    _announce(owner_id, key, current, _set_entry(key, version))
+    db.session.commit()
+    return watch
+
+
+def delete_watch(*, owner_id: uuid.UUID, key: Key, watch_id: uuid.UUID) -> None:
+    """Delete one watch of the entry; 404 if it has no such watch."""
+    _valid_media_id(key[2])
+    version = _lock_and_touch(owner_id=owner_id, list_id=key[0])
+    current = _locked_entry(key, ANY_VERSION)
+    if not remove_watch(db.session, watches, Entry, key, watch_id):
+        db.session.rollback()
+        raise NotFound(_NO_WATCH)
+    _announce(owner_id, key, current, _set_entry(key, version))
+    db.session.commit()
+
+
+def list_watches(
+    *, owner_id: uuid.UUID, key: Key, limit: int, cursor: str | None
+) -> tuple[list[Row], str | None]:
+    """A page of the entry's watches, newest first; 404 if the list or entry is not there."""
+    list_row(owner_id=owner_id, list_id=key[0])
+    _valid_media_id(key[2])
+    if db.session.execute(select(Entry.version).where(_this_entry(key))).first() is None:
+        raise NotFound(_NO_ENTRY)
+    return watch_page(db.session, watches, key, limit=limit, cursor=cursor)

@@ -19,8 +19,12 @@ def queued(app, list_id: str) -> list[dict]:
 
 
 def state(side: dict | None) -> dict | None:
-    """Status and rating of one side (who it counts for is checked by `people`)."""
-    return None if side is None else {k: v for k, v in side.items() if k != "userId"}
+    """Status and rating of one side (`people` checks whom; test_typed_entries the watches)."""
+    return (
+        None
+        if side is None
+        else {k: v for k, v in side.items() if k not in ("userId", "timesWatched")}
+    )
 
 
 def changes(events: list[dict]) -> list[tuple]:

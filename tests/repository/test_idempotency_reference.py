@@ -35,9 +35,10 @@ def keyed_operations(apps) -> set[tuple[str, str]]:  # noqa: F811  # the fixture
     return keyed
 
 
-def test_the_section_lists_the_six_create_routes():
-    assert len(listed()) == 6
+def test_the_section_lists_the_eight_create_routes():
+    assert len(listed()) == 8  # the six creates and the two watch records
     assert ("POST", "/auth/signup") in listed()
+    assert ("POST", "/watchlists/{}/media/{}/{}/watches") in listed()
 
 
 def test_the_listed_routes_are_the_ones_whose_openapi_operations_take_the_header(apps):  # noqa: F811

@@ -20,6 +20,11 @@ PROTECTED_ROUTES = [
     ("POST", "/watchlists/{list}/media", {"mediaId": 604}),
     ("PATCH", "/watchlists/{list}/media/{media}", {"rating": 1}),
     ("DELETE", "/watchlists/{list}/media/{media}", None),
+    ("PATCH", "/watchlists/{list}/media/movie/{media}", {"rating": 1}),
+    ("DELETE", "/watchlists/{list}/media/movie/{media}", None),
+    ("POST", "/watchlists/{list}/media/movie/{media}/watches", {}),
+    ("GET", "/watchlists/{list}/media/movie/{media}/watches", None),
+    ("DELETE", "/watchlists/{list}/media/movie/{media}/watches/{alice}", None),
     ("GET", "/friends", None),
     ("GET", "/friends/requests", None),
     ("POST", "/friends/requests", {"userId": "{alice}"}),
@@ -40,6 +45,11 @@ PROTECTED_ROUTES = [
     ("POST", "/friendswatchlists/{shared}/media", {"mediaId": 604}),
     ("PATCH", "/friendswatchlists/{shared}/media/{media}", {"rating": 1}),
     ("DELETE", "/friendswatchlists/{shared}/media/{media}", None),
+    ("PATCH", "/friendswatchlists/{shared}/media/movie/{media}", {"rating": 1}),
+    ("DELETE", "/friendswatchlists/{shared}/media/movie/{media}", None),
+    ("POST", "/friendswatchlists/{shared}/media/movie/{media}/watches", {}),
+    ("GET", "/friendswatchlists/{shared}/media/movie/{media}/watches", None),
+    ("DELETE", "/friendswatchlists/{shared}/media/movie/{media}/watches/{alice}", None),
 ]
 
 # Public routes whose answer depends on who the token names (a person's figures: the

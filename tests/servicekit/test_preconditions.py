@@ -43,15 +43,15 @@ def test_no_if_match_passes_any_version():
     IfMatch().require(99)
 
 
-def _rows(count: int) -> list[tuple[str, int, int]]:
-    return [("row", rating, media) for media, rating in enumerate(range(count), start=1)]
+def _rows(count: int) -> list[tuple[str, int, int, str]]:
+    return [("row", rating, media, "tv") for media, rating in enumerate(range(count), start=1)]
 
 
 def test_a_cursor_resumes_after_the_last_row_of_its_page():
     query = MediaQuery(sort="rating", order="desc", limit=2)
     page, cursor = next_cursor(_rows(3), query)
     assert len(page) == 2 and cursor is not None
-    assert _after(MediaQuery(sort="rating", order="desc", cursor=cursor)) == (1, 2)
+    assert _after(MediaQuery(sort="rating", order="desc", cursor=cursor)) == (1, 2, "tv")
 
 
 def test_the_last_page_has_no_cursor():
@@ -60,10 +60,10 @@ def test_the_last_page_has_no_cursor():
 
 @pytest.mark.parametrize(
     "other",
-    [{"sort": "addedAt"}, {"order": "asc"}, {"status": "watched"}],
+    [{"sort": "addedAt"}, {"order": "asc"}, {"status": "watched"}, {"media_type": "movie"}],
 )
 def test_a_cursor_given_with_other_parameters_is_422(other):
-    made = {"sort": "rating", "order": "desc", "status": None}
+    made = {"sort": "rating", "order": "desc", "status": None, "media_type": "tv"}
     _, cursor = next_cursor(_rows(3), MediaQuery(limit=1, **made))
     with pytest.raises(Unprocessable):
         _after(MediaQuery(**{**made, **other, "cursor": cursor}))

@@ -55,11 +55,16 @@ def test_parallel_patches_of_one_entry_leave_a_consistent_event_chain(
     ]
     chain = [(e["before"], e["after"]) for e in events]
     me = str(owner.user_id)
-    assert chain[0] == (None, {"status": "added", "rating": None, "userId": me})
+    assert chain[0] == (None, {"status": "added", "rating": None, "timesWatched": 0, "userId": me})
     for (_, after), (before, _) in zip(chain, chain[1:], strict=False):
         assert before == after, chain
     assert all(before != after for before, after in chain)
-    assert chain[-1][1] == {"status": final["status"], "rating": final["rating"], "userId": me}
+    assert chain[-1][1] == {
+        "status": final["status"],
+        "rating": final["rating"],
+        "timesWatched": final["timesWatched"],
+        "userId": me,
+    }
     assert final["progress"] in (None, 40, 2)
 
 

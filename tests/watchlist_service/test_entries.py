@@ -13,7 +13,10 @@ def test_added_entry_defaults_to_plan_to_watch(caller, media_id):
     response = caller.request("POST", f"/watchlists/{list_id}/media", json={"mediaId": mid})
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"mediaId", "status", "progress", "rating", "addedAt", "updatedAt", "etag"}
+    assert set(body) == {
+        *("mediaType", "mediaId", "status", "progress", "episodeProgress", "rating", "notes"),
+        *("timesWatched", "lastWatchedAt", "addedAt", "updatedAt", "etag"),
+    }
     assert body["mediaId"] == mid and body["status"] == "added"
     assert body["progress"] is None and body["rating"] is None
     assert body["addedAt"].endswith("Z")

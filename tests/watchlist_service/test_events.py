@@ -19,8 +19,12 @@ WATCHING_6 = {"status": "watching", "rating": 6}
 
 
 def state(side: dict | None) -> dict | None:
-    """Status and rating of one side (its `userId` is checked on its own)."""
-    return None if side is None else {k: v for k, v in side.items() if k != "userId"}
+    """Status and rating of one side (`userId` and `timesWatched` are checked on their own)."""
+    return (
+        None
+        if side is None
+        else {k: v for k, v in side.items() if k not in ("userId", "timesWatched")}
+    )
 
 
 # (what is done after adding the entry as watching/6, the events that follow the add's)
@@ -80,12 +84,19 @@ def test_added_entry_event_has_contract_fields(caller, media_id, broker_events):
         "source",
         "actorId",
         "listId",
+        "mediaType",
         "mediaId",
         "before",
         "after",
     }
+    assert event["mediaType"] == "movie"
     assert event["before"] is None
-    assert event["after"] == {"status": "added", "rating": None, "userId": str(caller.user_id)}
+    assert event["after"] == {
+        "status": "added",
+        "rating": None,
+        "timesWatched": 0,
+        "userId": str(caller.user_id),
+    }
 
 
 def test_list_delete_emits_one_removal_per_entry(caller, media_id, broker_events):
@@ -170,11 +181,13 @@ def test_user_deleted_handler_removes_lists_and_emits_removals(app, client, medi
     assert removals[(gone_lists[0], mids[0])] == {
         "status": "watched",
         "rating": 7,
+        "timesWatched": 1,  # added as watched: one watch
         "userId": gone_id,
     }
     assert removals[(gone_lists[1], mids[1])] == {
         "status": "added",
         "rating": None,
+        "timesWatched": 0,
         "userId": gone_id,
     }
     assert (kept_list, mids[0]) not in removals

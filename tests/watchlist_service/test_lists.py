@@ -29,10 +29,15 @@ def test_shown_list_carries_its_media_in_order_added(caller, media_id):
     assert body["listId"] == list_id and body["name"] == "Series" and body["mediaCount"] == 2
     assert [m["mediaId"] for m in body["media"]] == [first, second]
     assert body["media"][0] == {
+        "mediaType": "movie",
         "mediaId": first,
         "status": "watching",
         "progress": 3,
+        "episodeProgress": None,
         "rating": 8,
+        "notes": None,
+        "timesWatched": 0,
+        "lastWatchedAt": None,
         "addedAt": body["media"][0]["addedAt"],
         "updatedAt": body["media"][0]["updatedAt"],
         "etag": '"2"',  # the list's version when it was added (created at 1)

@@ -26,6 +26,7 @@ def test_counts_sum_statuses_and_ratings_over_all_lists(client, media_id):
     assert page["items"] == [
         {
             "mediaId": first,
+            "mediaType": "movie",
             "added": 0,
             "watching": 2,
             "watched": 0,
@@ -36,6 +37,7 @@ def test_counts_sum_statuses_and_ratings_over_all_lists(client, media_id):
         },
         {
             "mediaId": second,
+            "mediaType": "movie",
             "added": 0,
             "watching": 0,
             "watched": 0,

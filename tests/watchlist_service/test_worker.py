@@ -60,7 +60,12 @@ def test_worker_consumes_user_deleted_and_publishes_removals(
         worker.join(30)
     events = read_topic(kafka_bootstrap, topic_prefix + MEDIA_ENTRY_CHANGED)
     mine = [(e["before"], e["after"]) for e in events if e.get("listId") == list_id]
-    watching_8 = {"status": "watching", "rating": 8, "userId": str(owner.user_id)}
+    watching_8 = {
+        "status": "watching",
+        "rating": 8,
+        "timesWatched": 0,
+        "userId": str(owner.user_id),
+    }
     assert mine == [(None, watching_8), (watching_8, None)]
 
 
