@@ -168,6 +168,9 @@ CORS_EXPOSED_HEADERS = [
     "RateLimit-Policy",
     "Location",
     "Idempotent-Replayed",
+    # a deprecated path's answer names its end and its successor (servicekit.deprecation)
+    "Deprecation",
+    "Link",
 ]
 
 
