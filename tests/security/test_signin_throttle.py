@@ -15,6 +15,7 @@ throttle other tests' clients."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -116,9 +117,15 @@ def test_simultaneous_guesses_from_one_client_get_at_most_five_password_checks(g
 
 def test_simultaneous_guesses_from_many_clients_get_at_most_five_password_checks(gateway):
     victim = sign_up(gateway, "Swarm")
+    began = time.monotonic()
     statuses = _burst(gateway, victim.email, [another_loopback_address() for _ in range(BURST)])
+    lasted = time.monotonic() - began
     assert set(statuses) <= {401, 429}, statuses
-    assert 1 <= statuses.count(401) <= ACCOUNT_FREE, statuses
+    # Across clients the account only slows guessing: after the five free checks the k-th
+    # more waits until 2**k - 1 s after the fifth. A burst the machine spreads over
+    # `lasted` seconds may earn those; without the counter all BURST would be checked.
+    earned = int(math.log2(lasted + 1))
+    assert 1 <= statuses.count(401) <= ACCOUNT_FREE + earned, (statuses, lasted)
 
 
 def test_one_client_guessing_many_emails_is_throttled(gateway):
