@@ -67,7 +67,9 @@ def list_watchlists(limit: int, cursor: str | None):
 @blp.doc(security=BEARER)
 def create_watchlist(body: dict):
     """Create a list."""
-    created = services.create_list(owner_id=caller_id(), name=body["name"])
+    created = services.create_list(
+        owner_id=caller_id(), name=body["name"], visibility=body["visibility"]
+    )
     return created, tagged(created.version)
 
 
@@ -112,9 +114,13 @@ def list_media(list_id: uuid.UUID, **args):
 @blp.doc(security=BEARER)
 @blp.doc(**IF_MATCH_DOC)
 def rename_watchlist(body: dict, list_id: uuid.UUID):
-    """Rename one of the caller's lists."""
-    renamed = services.rename_list(
-        owner_id=caller_id(), list_id=list_id, name=body["name"], if_match=if_match()
+    """Rename one of the caller's lists or change its `visibility`."""
+    renamed = services.update_list(
+        owner_id=caller_id(),
+        list_id=list_id,
+        name=body.get("name"),
+        visibility=body.get("visibility"),
+        if_match=if_match(),
     )
     return renamed, tagged(renamed.version)
 

@@ -29,6 +29,7 @@ class ListSummary:
 
     id: uuid.UUID
     name: str
+    visibility: str
     created_at: datetime
     updated_at: datetime
     media_count: int
@@ -157,4 +158,6 @@ def get_list(w: WatchList) -> ListDetail:
     """
     count = db.session.scalar(select(func.count()).where(Entry.list_id == w.id)) or 0
     media, cursor = media_page(list_id=w.id, query=MediaQuery())
-    return ListDetail(w.id, w.name, w.created_at, w.updated_at, count, w.version, media, cursor)
+    return ListDetail(
+        w.id, w.name, w.visibility, w.created_at, w.updated_at, count, w.version, media, cursor
+    )

@@ -13,7 +13,7 @@ def test_created_list_has_contract_fields(caller):
     response = caller.request("POST", "/watchlists", json={"name": "  Weekend films "})
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"listId", "name", "mediaCount", "createdAt", "updatedAt"}
+    assert set(body) == {"listId", "name", "visibility", "mediaCount", "createdAt", "updatedAt"}
     assert uuid.UUID(body["listId"])
     assert body["name"] == "Weekend films"
     assert body["mediaCount"] == 0
