@@ -174,3 +174,13 @@ class ListPage(Schema):
 
 class ListPageArgs(PageArgs):
     """`GET /watchlists?limit=&cursor=`."""
+
+
+class PersonListPage(ListPage):
+    """A page of a person's lists that the caller may see, newest first."""
+
+    degraded = fields.Boolean(
+        metadata={
+            "description": "True when friendship could not be checked: `friends` lists left out."
+        }
+    )
