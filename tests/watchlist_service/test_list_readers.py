@@ -8,6 +8,7 @@ import uuid
 import psycopg
 import pytest
 
+from tests.friends_service.conftest import CountingApp
 from tests.friends_service.support import insert_friendship
 from tests.helpers import LiveServer, identity
 from tests.watchlist_service.support import Caller
@@ -150,3 +151,25 @@ def test_while_friends_is_down_a_friends_list_is_hidden_and_lists_say_degraded(
     assert mine["degraded"] is False and len(mine["items"]) == 4  # no call needed
     anonymous = down.get(f"/users/{owner.user_id}/watchlists").get_json()
     assert anonymous["degraded"] is False
+
+
+def test_a_friend_paging_a_friends_list_costs_one_friendship_check(
+    make_app, friends_service, media_id
+):
+    counting = CountingApp(make_app("friends_service", USER_SERVICE_URL="http://127.0.0.1:9"))
+    server = LiveServer(counting)
+    try:
+        client = make_app("watchlist_service", FRIENDS_SERVICE_URL=server.url).test_client()
+        owner, friend = Caller(client), uuid.uuid4()
+        body = {"name": "Ours", "visibility": "friends"}
+        list_id = owner.request("POST", "/watchlists", json=body).get_json()["listId"]
+        owner.add(list_id, media_id())
+        insert_friendship(friends_service.conn, owner.user_id, friend)
+        for path in ("", "/media", "/media?status=added", ""):
+            answer = client.get(f"/watchlists/{list_id}{path}", headers=identity(friend))
+            assert answer.status_code == 200
+        assert client.get(f"/watchlists/{list_id}", headers=owner.headers).status_code == 200
+        check = f"/internal/friendships/{friend}/{owner.user_id}"
+        assert counting.calls_to(check) == 1  # kept a few seconds; the owner needs none
+    finally:
+        server.stop()
