@@ -45,6 +45,24 @@ class Access(enum.Enum):
     PROTECTED = "protected"
 
 
+def _is_uuid(segment: str) -> bool:
+    try:
+        uuid.UUID(segment)
+    except ValueError:
+        return False
+    return len(segment) == 36
+
+
+def _readable_by_visibility(segments: list[str]) -> bool:
+    """A read the service may answer without a token: a person's figures or lists, a
+    list or its media page (what visibility shows to anyone)."""
+    if len(segments) == 3 and segments[0] == "users":
+        return segments[2] == "stats" or (segments[2] == "watchlists" and _is_uuid(segments[1]))
+    if 2 <= len(segments) <= 3 and segments[0] == "watchlists" and _is_uuid(segments[1]):
+        return len(segments) == 2 or segments[2] == "media"
+    return False
+
+
 def access_rule(method: str, uri: str) -> Access:
     """Classify the forwarded request by its method and its path (the query is ignored)."""
     path = uri.partition("?")[0]
@@ -61,8 +79,8 @@ def access_rule(method: str, uri: str) -> Access:
         return Access.PROTECTED
     if segments[0] == "mediastatistics":
         return Access.PUBLIC
-    if len(segments) == 3 and segments[0] == "users" and segments[2] == "stats":
-        return Access.PUBLIC  # a person's figures: without a token, their public part
+    if _readable_by_visibility(segments):
+        return Access.PUBLIC  # the service decides by the list's visibility (404 if hidden)
     if len(segments) != 2 or not segments[1]:
         return Access.PROTECTED
     first, second = segments

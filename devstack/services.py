@@ -52,6 +52,8 @@ _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 BORROWED_ROUTES: tuple[BorrowedRoute, ...] = (
     # a person's figures: kept by the statistics consumer, read under the person's path
     BorrowedRoute("person-stats", "mediastatistics", f"PathRegexp(`^/users/{_UUID}/stats$`)"),
+    # a person's visible lists: kept by the watchlist service, listed under the person's path
+    BorrowedRoute("person-watchlists", "watchlist", f"PathRegexp(`^/users/{_UUID}/watchlists$`)"),
 )
 
 GATEWAY_PORT_OFFSET = 0  # 8000

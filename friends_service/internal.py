@@ -15,8 +15,9 @@ internal = Blueprint("internal", __name__, url_prefix="/internal")
 
 
 @internal.get("/friendships/<uuid:user_id>/<uuid:other_id>")
-# the shared lists check before an invite; the statistics before showing friends' figures
-@service_credential_required("friendswatchlist", "mediastatistics")
+# the shared lists check before an invite; the statistics before showing friends' figures;
+# the personal lists before showing a `friends` list to someone other than its owner
+@service_credential_required("friendswatchlist", "mediastatistics", "watchlist")
 def friendship(user_id: uuid.UUID, other_id: uuid.UUID):
     """Whether two users are accepted friends: `{friends, since}` (200 either way)."""
     since = services.friends_since(user_id, other_id)

@@ -45,6 +45,10 @@ STATUSES = ("added", "watching", "watched", "on_hold", "dropped")
 # The same statuses as the internal count endpoints spell their fields.
 STATUS_FIELDS = ("added", "watching", "watched", "onHold", "dropped")
 MIN_RATING, MAX_RATING = 1, 10
+# Who may read a personal list (and so whose per-person figures an entry counts in);
+# each side of a `media.entry_changed` event may carry it; absent means private.
+PRIVATE, FRIENDS_ONLY, UNLISTED, PUBLIC = "private", "friends", "unlisted", "public"
+VISIBILITIES = (PRIVATE, FRIENDS_ONLY, UNLISTED, PUBLIC)
 MIN_MEDIA_ID, MAX_MEDIA_ID = 1, 2**63 - 1  # a positive BIGINT
 
 OutboxRow = dict[str, Any]
@@ -64,9 +68,15 @@ def entry_state(
     return state
 
 
-def _side(state: dict[str, Any] | None, user_id: uuid.UUID) -> dict[str, Any] | None:
-    # Each side names the person the entry counts for (the list's owner at that moment).
-    return None if state is None else {**state, "userId": str(user_id)}
+def _side(
+    state: dict[str, Any] | None, user_id: uuid.UUID, visibility: str | None
+) -> dict[str, Any] | None:
+    # Each side names the person the entry counts for (the list's owner at that moment)
+    # and, when the producer knows it, who could read the list while that state held.
+    if state is None:
+        return None
+    seen = {} if visibility is None else {"visibility": visibility}
+    return {**state, "userId": str(user_id), **seen}
 
 
 def media_entry_changed(
@@ -80,14 +90,21 @@ def media_entry_changed(
     before_user_id: uuid.UUID,
     after_user_id: uuid.UUID | None = None,
     media_type: str | None = None,
+    before_visibility: str | None = None,
+    after_visibility: str | None = None,
 ) -> OutboxRow:
     """One entry's change: `before`/`after` are `entry_state`s or None (added, removed).
 
     `before_user_id` is whom the entry counted for, `after_user_id` whom it counts for
     now (the same person unless the list changed hands). `media_type` (one of
     MEDIA_TYPES) is left out when None; consumers then read the title as a movie. Keyed
-    by the media id, so one media's events stay in order on one partition.
+    by the media id, so one media's events stay in order on one partition. The
+    visibilities (of VISIBILITIES) are the list's on each side, left out when None (the
+    shared lists, which have none: consumers read them as private).
     """
+    for visibility in (before_visibility, after_visibility):
+        if visibility is not None and visibility not in VISIBILITIES:
+            raise ValueError(f"visibility is not one of {', '.join(VISIBILITIES)}")
     if media_type is not None and media_type not in MEDIA_TYPES:
         raise ValueError(f"media_type is not one of {', '.join(MEDIA_TYPES)}")
     typed = {} if media_type is None else {"mediaType": media_type}
@@ -98,8 +115,8 @@ def media_entry_changed(
         listId=str(list_id),
         mediaId=media_id,
         **typed,
-        before=_side(before, before_user_id),
-        after=_side(after, after_user_id or before_user_id),
+        before=_side(before, before_user_id, before_visibility),
+        after=_side(after, after_user_id or before_user_id, after_visibility or before_visibility),
     )
     return {"topic": MEDIA_ENTRY_CHANGED, "key": str(media_id), "payload": payload}
 
@@ -139,8 +156,12 @@ class EntryEvents:
         owner_id: uuid.UUID,
         actor_id: uuid.UUID,
         media_type: str | None = None,
+        visibility: str | None = None,
     ) -> None:
-        """Queue one change in the caller's transaction; nothing when the state held."""
+        """Queue one change in the caller's transaction; nothing when the state held.
+
+        `visibility`, the list's, goes on both sides: it did not change with the entry.
+        """
         if before == after:
             return
         row = media_entry_changed(
@@ -152,6 +173,7 @@ class EntryEvents:
             after=after,
             before_user_id=owner_id,
             media_type=media_type,
+            before_visibility=visibility,
         )
         add_events(session, self._outbox, [row])
 
@@ -162,9 +184,23 @@ class EntryEvents:
         *,
         owner_id: uuid.UUID,
         actor_id: uuid.UUID,
+        visibility: str | None = None,
     ) -> None:
         """Queue an `after: null` event for each entry of a list being deleted."""
-        self._each(session, entries, actor_id, owner_id, None)
+        self._each(session, entries, actor_id, owner_id, None, (visibility, None))
+
+    def visibility_changed(
+        self,
+        session: AnySession,
+        entries: Iterable[ListEntry],
+        *,
+        owner_id: uuid.UUID,
+        actor_id: uuid.UUID,
+        before: str,
+        after: str,
+    ) -> None:
+        """Queue, per entry, an event whose sides differ in `visibility` only."""
+        self._each(session, entries, actor_id, owner_id, owner_id, (before, after))
 
     def owner_changed(
         self,
@@ -176,7 +212,7 @@ class EntryEvents:
         actor_id: uuid.UUID,
     ) -> None:
         """Queue, per entry, its move from the old owner's counts to the new owner's."""
-        self._each(session, entries, actor_id, old_owner, new_owner)
+        self._each(session, entries, actor_id, old_owner, new_owner, (None, None))
 
     def _each(
         self,
@@ -185,6 +221,7 @@ class EntryEvents:
         actor_id: uuid.UUID,
         owner_id: uuid.UUID,
         new_owner: uuid.UUID | None,
+        visibilities: tuple[str | None, str | None],
     ) -> None:
         rows = []
         for e in entries:
@@ -200,6 +237,8 @@ class EntryEvents:
                     after=None if new_owner is None else state,
                     before_user_id=owner_id,
                     after_user_id=new_owner,
+                    before_visibility=visibilities[0],
+                    after_visibility=visibilities[1],
                 )
             )
         add_events(session, self._outbox, rows)

@@ -9,8 +9,9 @@ from flask_smorest import Blueprint as ApiBlueprint
 
 from servicekit.counts import EntryCounts
 from servicekit.deprecation import UNTYPED_TITLES_DEPRECATED, deprecation_headers
+from servicekit.errors import NotFound
 from servicekit.idempotency import Idempotency
-from servicekit.identity import BEARER, caller_id, login_required
+from servicekit.identity import BEARER, caller_id, current_identity, login_required
 from servicekit.keyset import MediaQuery
 from servicekit.preconditions import (
     ETAG_HEADER,
@@ -21,7 +22,7 @@ from servicekit.preconditions import (
     tagged,
 )
 
-from . import queries, services
+from . import queries, readers, services
 from .models import Entry, WatchList, db, idempotency_keys
 from .schemas import (
     EntryCreate,
@@ -39,6 +40,8 @@ from .schemas import (
 
 _ENTRY = "/<uuid:list_id>/media/<any(movie, tv):media_type>/<int:media_id>"
 _UNTYPED = "/<uuid:list_id>/media/<int:media_id>"
+# A token is optional: without one the caller reads what visibility shows to anyone.
+OPTIONAL_BEARER: list[dict] = [{}, *BEARER]
 _CONDITIONAL = "`If-Match` (an ETag, a list of them, or `*`): 412 unless it names the current one."
 
 blp = ApiBlueprint(
@@ -67,41 +70,55 @@ def list_watchlists(limit: int, cursor: str | None):
 @blp.doc(security=BEARER)
 def create_watchlist(body: dict):
     """Create a list."""
-    created = services.create_list(owner_id=caller_id(), name=body["name"])
+    created = services.create_list(
+        owner_id=caller_id(), name=body["name"], visibility=body["visibility"]
+    )
     return created, tagged(created.version)
 
 
+def _readable(list_id: uuid.UUID) -> tuple[WatchList, readers.Reader]:
+    """The list and its reader's view; 404 unless the caller may read it."""
+    identity = current_identity()
+    row = queries.any_list_row(list_id)
+    if row is None:
+        raise NotFound(queries.NO_LIST)
+    return row, readers.readable(row, identity.user_id if identity else None)
+
+
 @blp.route("/<uuid:list_id>", methods=["GET"])
-@login_required
 @blp.response(200, ListDetailOut, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified: `If-None-Match` names the current ETag")
-@blp.doc(security=BEARER)
+@blp.doc(security=OPTIONAL_BEARER)
 @blp.doc(**IF_NONE_MATCH_DOC)
 def get_watchlist(list_id: uuid.UUID):
-    """One of the caller's lists with the first page of its media (`nextCursor` for more)."""
-    row = queries.list_row(owner_id=caller_id(), list_id=list_id)
+    """A list with the first page of its media: the owner's, or one its visibility shows.
+
+    Others (also without a token) read `public` and `unlisted` lists, friends `friends`
+    ones too, without the owner-only fields (`notes`); any other list is 404.
+    """
+    row, reader = _readable(list_id)
     unchanged = not_modified(row.version)
     if unchanged is not None:
         return unchanged
     detail = queries.get_list(row)
     # The entries come from the database already in their response shape (queries.get_list),
     # so they skip the schema; the response is still documented as ListDetailOut.
-    body = {**ListOut().dump(detail), "media": detail.media, "nextCursor": detail.next_cursor}
+    media = readers.for_reader(detail.media, reader)
+    body = {**ListOut().dump(detail), "media": media, "nextCursor": detail.next_cursor}
     response = jsonify(body)
     response.headers.update(tagged(detail.version))
     return response
 
 
 @blp.route("/<uuid:list_id>/media", methods=["GET"])
-@login_required
 @blp.arguments(MediaPageArgs, location="query", as_kwargs=True)
 @blp.response(200, EntryPage)
-@blp.doc(security=BEARER)
+@blp.doc(security=OPTIONAL_BEARER)
 def list_media(list_id: uuid.UUID, **args):
-    """A page of a list's media, filtered by `status`, sorted by `sort` and `order`."""
-    queries.list_row(owner_id=caller_id(), list_id=list_id)
+    """A page of a list's media by `status`, `sort`, `order`; read as `GET` of the list."""
+    _row, reader = _readable(list_id)
     items, next_cursor = queries.media_page(list_id=list_id, query=MediaQuery(**args))
-    return jsonify({"items": items, "nextCursor": next_cursor})
+    return jsonify({"items": readers.for_reader(items, reader), "nextCursor": next_cursor})
 
 
 @blp.route("/<uuid:list_id>", methods=["PATCH"])
@@ -112,9 +129,13 @@ def list_media(list_id: uuid.UUID, **args):
 @blp.doc(security=BEARER)
 @blp.doc(**IF_MATCH_DOC)
 def rename_watchlist(body: dict, list_id: uuid.UUID):
-    """Rename one of the caller's lists."""
-    renamed = services.rename_list(
-        owner_id=caller_id(), list_id=list_id, name=body["name"], if_match=if_match()
+    """Rename one of the caller's lists or change its `visibility`."""
+    renamed = services.update_list(
+        owner_id=caller_id(),
+        list_id=list_id,
+        name=body.get("name"),
+        visibility=body.get("visibility"),
+        if_match=if_match(),
     )
     return renamed, tagged(renamed.version)
 

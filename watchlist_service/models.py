@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, query_expression
 
-from servicekit.contract import MEDIA_TYPES, STATUSES
+from servicekit.contract import MEDIA_TYPES, PRIVATE, STATUSES, VISIBILITIES
 from servicekit.events import dead_letters_table, outbox_table, processed_events_table
 from servicekit.idempotency_store import idempotency_table
 from servicekit.keyset import entry_page_indexes
@@ -30,6 +30,7 @@ from servicekit.watches import watches_table
 MAX_PROGRESS = 2**31 - 1
 
 _MEDIA_TYPE_CHECK = "media_type IN (" + ", ".join(f"'{t}'" for t in MEDIA_TYPES) + ")"
+_VISIBILITY_CHECK = "visibility IN (" + ", ".join(f"'{v}'" for v in VISIBILITIES) + ")"
 _EPISODE_CHECK = "(season IS NULL) = (episode IS NULL) AND (season IS NULL OR media_type = 'tv')"
 
 
@@ -41,13 +42,14 @@ db = SQLAlchemy(model_class=Base)
 
 
 class WatchList(db.Model):
-    """A personal list of films and series; only its owner sees it."""
+    """A personal list of films and series; its owner writes it, `visibility` says who reads it."""
 
     __tablename__ = "lists"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     owner_id: Mapped[uuid.UUID] = mapped_column()
     name: Mapped[str] = mapped_column(String(100))
+    visibility: Mapped[str] = mapped_column(String(8), server_default=text(f"'{PRIVATE}'"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # The ETag: bumped by every change of the list or of one of its entries.
@@ -57,6 +59,7 @@ class WatchList(db.Model):
 
     __table_args__ = (
         CheckConstraint("length(btrim(name)) BETWEEN 1 AND 100", name="ck_lists_name"),
+        CheckConstraint(_VISIBILITY_CHECK, name="ck_lists_visibility"),
         # Indexes owner_id and serves the owner's newest-first keyset pages.
         Index("ix_lists_owner_created_id", "owner_id", "created_at", "id"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ class ListSummary:
 
     id: uuid.UUID
     name: str
+    visibility: str
     created_at: datetime
     updated_at: datetime
     media_count: int
@@ -53,14 +55,20 @@ def owned_list(*, owner_id: uuid.UUID, list_id: uuid.UUID) -> WatchList:
 
 
 def list_lists(
-    *, owner_id: uuid.UUID, limit: int, cursor: str | None
+    *,
+    owner_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    visibilities: Collection[str] | None = None,
 ) -> tuple[list[WatchList], str | None]:
-    """The caller's lists with their media counts, newest first, keyset-paged."""
+    """The owner's lists (of those `visibilities`, else all) with their counts, newest first."""
     query = (
         select(WatchList)
         .where(WatchList.owner_id == owner_id)
         .options(with_expression(WatchList.media_count, _media_count))
     )
+    if visibilities is not None:
+        query = query.where(WatchList.visibility.in_(sorted(visibilities)))
     if cursor:
         created, last_id = decode_cursor(cursor, 2)
         try:
@@ -135,10 +143,15 @@ def list_row(*, owner_id: uuid.UUID, list_id: uuid.UUID) -> WatchList:
     return w
 
 
+def any_list_row(list_id: uuid.UUID) -> WatchList | None:
+    """Anyone's list row by id, for the reader rules (readers.readable) to judge."""
+    return db.session.get(WatchList, list_id)
+
+
 def media_page(*, list_id: uuid.UUID, query: MediaQuery) -> tuple[list[dict], str | None]:
     """One keyset page of a list's entries, shaped by PostgreSQL as the API shows them.
 
-    The caller has checked the list is the caller's (`list_row`).
+    The caller has checked that the reader may see the list (`list_row`, `readers`).
     """
     statement = select(
         _entry_json, sort_key(Entry, query.sort), Entry.media_id, Entry.media_type
@@ -157,4 +170,6 @@ def get_list(w: WatchList) -> ListDetail:
     """
     count = db.session.scalar(select(func.count()).where(Entry.list_id == w.id)) or 0
     media, cursor = media_page(list_id=w.id, query=MediaQuery())
-    return ListDetail(w.id, w.name, w.created_at, w.updated_at, count, w.version, media, cursor)
+    return ListDetail(
+        w.id, w.name, w.visibility, w.created_at, w.updated_at, count, w.version, media, cursor
+    )

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from servicekit.contract import MAX_MEDIA_ID, MAX_RATING, MIN_MEDIA_ID, MIN_RATING, STATUSES
+from servicekit.contract import (
+    MAX_MEDIA_ID,
+    MAX_RATING,
+    MIN_MEDIA_ID,
+    MIN_RATING,
+    PRIVATE,
+    STATUSES,
+    VISIBILITIES,
+)
 from servicekit.keyset import MediaPageArgs as KitMediaPageArgs
 from servicekit.preconditions import etag as entity_tag
 from servicekit.schemas import PageArgs, UtcDateTime
@@ -18,9 +26,9 @@ from servicekit.titles import (
 from .models import MAX_PROGRESS
 
 
-def _name() -> fields.String:
+def _name(required: bool = True) -> fields.String:
     return fields.String(
-        required=True,
+        required=required,
         validate=validate.And(
             validate.Length(min=1, max=100),
             validate.Regexp(r"(?s).*\S", error="Must not be blank."),
@@ -44,16 +52,31 @@ def _rating() -> fields.Integer:
     )
 
 
+def _visibility(**kwargs) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(VISIBILITIES),
+        metadata={"description": "Who may read it: `private`, `friends`, `unlisted`, `public`."},
+        **kwargs,
+    )
+
+
 class ListCreate(Schema):
     """`POST /watchlists`."""
 
     name = _name()
+    visibility = _visibility(load_default=PRIVATE)
 
 
 class ListUpdate(Schema):
-    """`PATCH /watchlists/{listId}`."""
+    """`PATCH /watchlists/{listId}`: a new name, a new visibility, or both."""
 
-    name = _name()
+    name = _name(required=False)
+    visibility = _visibility()
+
+    @validates_schema
+    def _not_empty(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ValidationError("Give name, visibility or both.")
 
 
 class EntryCreate(Schema):
@@ -115,6 +138,7 @@ class ListOut(Schema):
 
     listId = fields.UUID(attribute="id")
     name = fields.String()
+    visibility = fields.String()
     mediaCount = fields.Integer(attribute="media_count")
     createdAt = UtcDateTime(attribute="created_at")
     updatedAt = UtcDateTime(attribute="updated_at")
@@ -150,3 +174,13 @@ class ListPage(Schema):
 
 class ListPageArgs(PageArgs):
     """`GET /watchlists?limit=&cursor=`."""
+
+
+class PersonListPage(ListPage):
+    """A page of a person's lists that the caller may see, newest first."""
+
+    degraded = fields.Boolean(
+        metadata={
+            "description": "True when friendship could not be checked: `friends` lists left out."
+        }
+    )

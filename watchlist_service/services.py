@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from servicekit.contract import MAX_MEDIA_ID, entry_state
+from servicekit.contract import MAX_MEDIA_ID, PRIVATE, entry_state
 from servicekit.errors import Conflict, NotFound, PreconditionFailed
 from servicekit.preconditions import ANY_VERSION, IfMatch
 from servicekit.titles import episode_columns
 from servicekit.watches import Key, add_watch, remove_watch, watch_page
 
-from .events import entry_events, remove_lists
+from .events import entry_events, remove_lists, visibility_changed
 from .models import Entry, WatchList, db, watches
 from .queries import NO_LIST, ListSummary, list_row, owned, owned_list
 
@@ -35,22 +35,22 @@ _WATCHED = "watched"
 _ENTRY_COLUMNS = tuple(Entry.__table__.c)
 
 
-def _lock_and_touch(*, owner_id: uuid.UUID, list_id: uuid.UUID, **values: Any) -> int:
+def _lock_and_touch(*, owner_id: uuid.UUID, list_id: uuid.UUID, **values: Any) -> Row:
     """Lock the caller's list row by updating its `updatedAt`, version (and `values`).
 
-    Returns the new version; 404 if the list is not theirs.
+    Returns its new `version` and its `visibility`; 404 if the list is not theirs.
     """
     touched = db.session.execute(
         update(WatchList)
         .where(owned(owner_id, list_id))
         .values(updated_at=func.clock_timestamp(), version=WatchList.version + 1, **values)
-        .returning(WatchList.version)
+        .returning(WatchList.version, WatchList.visibility)
         .execution_options(synchronize_session=False)
     ).first()
     if touched is None:
         db.session.rollback()
         raise NotFound(NO_LIST)
-    return int(touched.version)
+    return touched
 
 
 def _require(if_match: IfMatch, version: int) -> None:
@@ -62,29 +62,48 @@ def _require(if_match: IfMatch, version: int) -> None:
         raise
 
 
-def create_list(*, owner_id: uuid.UUID, name: str) -> ListSummary:
+def create_list(*, owner_id: uuid.UUID, name: str, visibility: str = PRIVATE) -> ListSummary:
     """A new empty list owned by the caller."""
     row = db.session.execute(
         insert(WatchList)
-        .values(owner_id=owner_id, name=name.strip())
+        .values(owner_id=owner_id, name=name.strip(), visibility=visibility)
         .returning(
             WatchList.id,
             WatchList.name,
+            WatchList.visibility,
             WatchList.created_at,
             WatchList.updated_at,
             WatchList.version,
         )
     ).one()
     db.session.commit()
-    return ListSummary(*row[:4], media_count=0, version=row.version)
+    return ListSummary(*row[:5], media_count=0, version=row.version)
 
 
-def rename_list(
-    *, owner_id: uuid.UUID, list_id: uuid.UUID, name: str, if_match: IfMatch = ANY_VERSION
+def update_list(
+    *,
+    owner_id: uuid.UUID,
+    list_id: uuid.UUID,
+    name: str | None = None,
+    visibility: str | None = None,
+    if_match: IfMatch = ANY_VERSION,
 ) -> WatchList:
-    """Rename the caller's list; 412 if `if_match` names another version."""
-    version = _lock_and_touch(owner_id=owner_id, list_id=list_id, name=name.strip())
-    _require(if_match, version - 1)
+    """Rename the caller's list or change who may read it; 412 if `if_match` is stale.
+
+    A new visibility re-announces every entry (`events.visibility_changed`) in the same
+    transaction, so the per-person figures' audiences follow the list.
+    """
+    values: dict[str, Any] = {} if name is None else {"name": name.strip()}
+    before = None
+    if visibility is not None:
+        before = db.session.scalar(
+            select(WatchList.visibility).where(owned(owner_id, list_id)).with_for_update()
+        )
+        values["visibility"] = visibility
+    touched = _lock_and_touch(owner_id=owner_id, list_id=list_id, **values)
+    _require(if_match, touched.version - 1)
+    if before is not None and before != visibility:
+        visibility_changed(db.session, list_id, owner_id, before=before, after=str(visibility))
     db.session.commit()
     return owned_list(owner_id=owner_id, list_id=list_id)
 
@@ -111,7 +130,7 @@ def _state(row: Any) -> dict[str, Any]:
     return entry_state(row.status, row.rating, row.times_watched)
 
 
-def _announce(owner_id: uuid.UUID, key: Key, before: Any, after: Any) -> None:
+def _announce(list_row: Row, owner_id: uuid.UUID, key: Key, before: Any, after: Any) -> None:
     """Queue the entry's change (before/after are rows or None) in this transaction."""
     entry_events.changed(
         db.session,
@@ -122,6 +141,7 @@ def _announce(owner_id: uuid.UUID, key: Key, before: Any, after: Any) -> None:
         after=None if after is None else _state(after),
         owner_id=owner_id,
         actor_id=owner_id,
+        visibility=list_row.visibility,
     )
 
 
@@ -138,7 +158,7 @@ def add_entry(
     extra = extra or {}
     list_id, media_type, media_id = key
     columns = episode_columns(media_type, extra)
-    version = _lock_and_touch(owner_id=owner_id, list_id=list_id)
+    touched = _lock_and_touch(owner_id=owner_id, list_id=list_id)
     inserted = db.session.execute(
         pg_insert(Entry)
         .values(
@@ -149,7 +169,7 @@ def add_entry(
             progress=progress,
             rating=rating,
             notes=extra.get("notes"),
-            version=version,
+            version=touched.version,
             **columns,
         )
         .on_conflict_do_nothing(index_elements=[Entry.list_id, Entry.media_type, Entry.media_id])
@@ -161,7 +181,7 @@ def add_entry(
     if status == _WATCHED:
         add_watch(db.session, watches, Entry, key, None)
         inserted = _entry_row(key)
-    _announce(owner_id, key, None, inserted)
+    _announce(touched, owner_id, key, None, inserted)
     db.session.commit()
     return inserted
 
@@ -216,15 +236,15 @@ def update_entry(
     """Change an entry's fields; becoming `watched` counts a watch; an event if its state moved."""
     _valid_media_id(key[2])
     columns = episode_columns(key[1], changes)
-    version = _lock_and_touch(owner_id=owner_id, list_id=key[0])
+    touched = _lock_and_touch(owner_id=owner_id, list_id=key[0])
     current = _locked_entry(key, if_match)
     names = ("status", "progress", "rating", "notes")
     values = {k: changes[k] for k in names if k in changes}
-    updated = _set_entry(key, version, **values, **columns)
+    updated = _set_entry(key, touched.version, **values, **columns)
     if updated.status == _WATCHED and current.status != _WATCHED:
         add_watch(db.session, watches, Entry, key, None)
         updated = _entry_row(key)
-    _announce(owner_id, key, current, updated)
+    _announce(touched, owner_id, key, current, updated)
     db.session.commit()
     return updated
 
@@ -232,22 +252,22 @@ def update_entry(
 def remove_entry(*, owner_id: uuid.UUID, key: Key, if_match: IfMatch = ANY_VERSION) -> None:
     """Take a title (and its watches) out of the caller's list; 412 if `if_match` is stale."""
     _valid_media_id(key[2])
-    _lock_and_touch(owner_id=owner_id, list_id=key[0])
+    touched = _lock_and_touch(owner_id=owner_id, list_id=key[0])
     current = _locked_entry(key, if_match)
     db.session.execute(
         delete(Entry).where(_this_entry(key)).execution_options(synchronize_session=False)
     )
-    _announce(owner_id, key, current, None)
+    _announce(touched, owner_id, key, current, None)
     db.session.commit()
 
 
 def record_watch(*, owner_id: uuid.UUID, key: Key, watched_at: datetime | None) -> Row:
     """Record a (re)watch of the entry; the entry's `timesWatched` moves, with an event."""
     _valid_media_id(key[2])
-    version = _lock_and_touch(owner_id=owner_id, list_id=key[0])
+    touched = _lock_and_touch(owner_id=owner_id, list_id=key[0])
     current = _locked_entry(key, ANY_VERSION)
     watch = add_watch(db.session, watches, Entry, key, watched_at)
-    _announce(owner_id, key, current, _set_entry(key, version))
+    _announce(touched, owner_id, key, current, _set_entry(key, touched.version))
     db.session.commit()
     return watch
 
@@ -255,12 +275,12 @@ def record_watch(*, owner_id: uuid.UUID, key: Key, watched_at: datetime | None) 
 def delete_watch(*, owner_id: uuid.UUID, key: Key, watch_id: uuid.UUID) -> None:
     """Delete one watch of the entry; 404 if it has no such watch."""
     _valid_media_id(key[2])
-    version = _lock_and_touch(owner_id=owner_id, list_id=key[0])
+    touched = _lock_and_touch(owner_id=owner_id, list_id=key[0])
     current = _locked_entry(key, ANY_VERSION)
     if not remove_watch(db.session, watches, Entry, key, watch_id):
         db.session.rollback()
         raise NotFound(_NO_WATCH)
-    _announce(owner_id, key, current, _set_entry(key, version))
+    _announce(touched, owner_id, key, current, _set_entry(key, touched.version))
     db.session.commit()
 
 

@@ -120,6 +120,11 @@ PUBLIC = [
     ("GET", "/mediastatistics?ids=movie:603,tv:1399"),
     ("GET", "/mediastatistics/trending?period=week&mediaType=tv"),
     ("GET", f"/users/{uuid.uuid4()}/stats?months=3"),
+    # what a list's visibility may show to anyone: the service answers 404 when it does not
+    ("GET", f"/watchlists/{uuid.uuid4()}"),
+    ("HEAD", f"/watchlists/{uuid.uuid4()}"),
+    ("GET", f"/watchlists/{uuid.uuid4()}/media?status=watched&cursor=x"),
+    ("GET", f"/users/{uuid.uuid4()}/watchlists?limit=5"),
     *[
         ("GET", f"/{p}/openapi.json")
         for p in ("auth", "users", "watchlists", "friends", "friendswatchlists", "mediastatistics")
@@ -149,6 +154,16 @@ def test_a_persons_stats_pass_the_readers_identity_when_a_token_is_sent(auth):
     assert identity_headers(response)["X-User-Id"] == body["userId"]
 
 
+@pytest.mark.parametrize(
+    "uri", [f"/watchlists/{uuid.uuid4()}", f"/users/{uuid.uuid4()}/watchlists"]
+)
+def test_list_reads_pass_the_readers_identity_when_a_token_is_sent(auth, uri):
+    body = auth.signup()
+    response = auth.verify("GET", uri, token=body["accessToken"])
+    assert response.status_code == 200
+    assert identity_headers(response)["X-User-Id"] == body["userId"]
+
+
 def test_public_route_with_a_bad_token_still_passes_anonymously(auth):
     response = auth.verify("GET", "/mediastatistics/1", token="garbage")
     assert response.status_code == 200 and identity_headers(response) == {}
@@ -164,6 +179,17 @@ def test_public_route_with_a_bad_token_still_passes_anonymously(auth):
         ("GET", f"/users/{uuid.uuid4()}/stats/x"),
         ("PATCH", f"/users/{uuid.uuid4()}/stats"),
         ("GET", f"/watchlists/{uuid.uuid4()}/stats"),
+        ("GET", "/watchlists"),
+        ("GET", "/watchlists/not-a-uuid"),
+        ("GET", "/watchlists/not-a-uuid/media"),
+        ("GET", f"/watchlists/{uuid.uuid4()}/media/movie/1"),
+        ("GET", f"/watchlists/{uuid.uuid4()}/media/movie/1/watches"),
+        ("PATCH", f"/watchlists/{uuid.uuid4()}"),
+        ("DELETE", f"/watchlists/{uuid.uuid4()}"),
+        ("POST", f"/watchlists/{uuid.uuid4()}/media"),
+        ("GET", "/users/not-a-uuid/watchlists"),
+        ("GET", f"/users/{uuid.uuid4()}/watchlists/x"),
+        ("GET", f"/friendswatchlists/{uuid.uuid4()}"),
         ("GET", "/users/"),
         ("GET", "/users/.."),
         ("GET", "/mediastatistics/../watchlists"),

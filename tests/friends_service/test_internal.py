@@ -39,3 +39,10 @@ def test_only_accepted_friends_are_friends_either_way_round(client, make_user):
 def test_the_friendship_check_needs_the_service_credential(client, make_user, headers):
     ann, ben = make_user("Ann"), make_user("Ben")
     assert_problem(client.get(f"/internal/friendships/{ann}/{ben}", headers=headers), 403)
+
+
+@pytest.mark.parametrize("caller", ["friendswatchlist", "mediastatistics", "watchlist"])
+def test_the_services_that_decide_by_friendship_may_ask(client, make_user, caller):
+    ann, ben = make_user("Ann"), make_user("Ben")
+    answer = friendship(client, ann, ben, headers=service_headers(caller, "friends"))
+    assert answer.status_code == 200 and answer.get_json()["friends"] is False

@@ -13,8 +13,6 @@ PROTECTED_ROUTES = [
     ("PATCH", "/users/{alice}", {"displayName": "pwned"}),
     ("GET", "/watchlists", None),
     ("POST", "/watchlists", {"name": "planted"}),
-    ("GET", "/watchlists/{list}", None),
-    ("GET", "/watchlists/{list}/media", None),
     ("PATCH", "/watchlists/{list}", {"name": "pwned"}),
     ("DELETE", "/watchlists/{list}", None),
     ("POST", "/watchlists/{list}/media", {"mediaId": 604}),
@@ -52,11 +50,16 @@ PROTECTED_ROUTES = [
     ("DELETE", "/friendswatchlists/{shared}/media/movie/{media}/watches/{alice}", None),
 ]
 
-# Public routes whose answer depends on who the token names (a person's figures: the
-# owner, a friend, anyone); their tests check each reader gets only their part.
+# Public routes whose answer depends on who the token names (a person's figures, a list
+# and a person's lists by visibility: the owner, a friend, anyone); their tests check
+# each reader gets only their part.
 AUDIENCE_ROUTES = [
     ("GET", "/users/{alice}/stats", None),
+    ("GET", "/watchlists/{list}", None),
+    ("GET", "/watchlists/{list}/media", None),
+    ("GET", "/users/{alice}/watchlists", None),
 ]
+LIST_AUDIENCE_ROUTES = AUDIENCE_ROUTES[1:3]
 
 
 def route_id(route) -> str:

@@ -55,7 +55,8 @@ def test_parallel_patches_of_one_entry_leave_a_consistent_event_chain(
     ]
     chain = [(e["before"], e["after"]) for e in events]
     me = str(owner.user_id)
-    assert chain[0] == (None, {"status": "added", "rating": None, "timesWatched": 0, "userId": me})
+    added = {"status": "added", "rating": None, "timesWatched": 0, "userId": me}
+    assert chain[0] == (None, {**added, "visibility": "private"})
     for (_, after), (before, _) in zip(chain, chain[1:], strict=False):
         assert before == after, chain
     assert all(before != after for before, after in chain)
@@ -64,6 +65,7 @@ def test_parallel_patches_of_one_entry_leave_a_consistent_event_chain(
         "rating": final["rating"],
         "timesWatched": final["timesWatched"],
         "userId": me,
+        "visibility": "private",
     }
     assert final["progress"] in (None, 40, 2)
 

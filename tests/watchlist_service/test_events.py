@@ -19,11 +19,11 @@ WATCHING_6 = {"status": "watching", "rating": 6}
 
 
 def state(side: dict | None) -> dict | None:
-    """Status and rating of one side (`userId` and `timesWatched` are checked on their own)."""
+    """Status and rating of one side (`userId`, `timesWatched`, `visibility` on their own)."""
     return (
         None
         if side is None
-        else {k: v for k, v in side.items() if k not in ("userId", "timesWatched")}
+        else {k: v for k, v in side.items() if k not in ("userId", "timesWatched", "visibility")}
     )
 
 
@@ -67,6 +67,7 @@ def test_entry_changes_emit_exact_events(caller, media_id, broker_events, action
         assert event["actorId"] == str(caller.user_id)
         for side in (event["before"], event["after"]):
             assert side is None or side["userId"] == str(caller.user_id)
+            assert side is None or side["visibility"] == "private"  # a new list's
         assert event["key"] == str(mid) and event["mediaId"] == mid
         assert event["type"] == "media.entry_changed" and event["source"] == "watchlist"
         assert event["occurredAt"].endswith("Z") and uuid.UUID(event["eventId"])
@@ -96,6 +97,7 @@ def test_added_entry_event_has_contract_fields(caller, media_id, broker_events):
         "rating": None,
         "timesWatched": 0,
         "userId": str(caller.user_id),
+        "visibility": "private",
     }
 
 
@@ -183,12 +185,14 @@ def test_user_deleted_handler_removes_lists_and_emits_removals(app, client, medi
         "rating": 7,
         "timesWatched": 1,  # added as watched: one watch
         "userId": gone_id,
+        "visibility": "private",
     }
     assert removals[(gone_lists[1], mids[1])] == {
         "status": "added",
         "rating": None,
         "timesWatched": 0,
         "userId": gone_id,
+        "visibility": "private",
     }
     assert (kept_list, mids[0]) not in removals
     assert {p["actorId"] for p in payloads if p["listId"] in gone_lists} == {gone_id}

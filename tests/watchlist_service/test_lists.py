@@ -13,7 +13,7 @@ def test_created_list_has_contract_fields(caller):
     response = caller.request("POST", "/watchlists", json={"name": "  Weekend films "})
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"listId", "name", "mediaCount", "createdAt", "updatedAt"}
+    assert set(body) == {"listId", "name", "visibility", "mediaCount", "createdAt", "updatedAt"}
     assert uuid.UUID(body["listId"])
     assert body["name"] == "Weekend films"
     assert body["mediaCount"] == 0
@@ -175,7 +175,21 @@ def test_openapi_document_lists_routes(client):
         "/watchlists/{list_id}",
         "/watchlists/{list_id}/media",
         "/watchlists/{list_id}/media/{media_id}",
+        "/users/{user_id}/watchlists",
     } <= set(doc["paths"])
+    schemas = doc["components"]["schemas"]
+    assert schemas["ListCreate"]["properties"]["visibility"]["enum"] == [
+        "private",
+        "friends",
+        "unlisted",
+        "public",
+    ]
+    assert "visibility" in schemas["ListUpdate"]["properties"]
+    assert "visibility" in schemas["ListOut"]["properties"]
+    assert "degraded" in schemas["PersonListPage"]["properties"]
+    # reads visibility may open to anyone take a token but do not need one
+    shown = doc["paths"]["/watchlists/{list_id}"]["get"]
+    assert {} in shown["security"] and {"bearerAuth": []} in shown["security"]
 
 
 def test_health_and_metrics(client):

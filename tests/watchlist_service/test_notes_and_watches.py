@@ -177,7 +177,13 @@ def test_events_carry_media_type_and_watches_differ_in_times_watched_only(
     me = str(caller.user_id)
 
     def side(status, watched):
-        return {"status": status, "rating": 6, "timesWatched": watched, "userId": me}
+        return {
+            "status": status,
+            "rating": 6,
+            "timesWatched": watched,
+            "userId": me,
+            "visibility": "private",
+        }
 
     assert [(e["before"], e["after"]) for e in events] == [
         (None, side("watching", 0)),

@@ -65,6 +65,7 @@ def test_worker_consumes_user_deleted_and_publishes_removals(
         "rating": 8,
         "timesWatched": 0,
         "userId": str(owner.user_id),
+        "visibility": "private",
     }
     assert mine == [(None, watching_8), (watching_8, None)]
 
