@@ -10,6 +10,7 @@ from servicekit.app import create_service_app, finish_service_app
 
 from .api import blp, internal
 from .models import db
+from .transfer_api import transfer_blp
 from .watches_api import watch_blp
 
 SERVICE_NAME = "watchlist"
@@ -29,5 +30,6 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     finish_service_app(app, db)
     api.register_blueprint(blp)
     api.register_blueprint(watch_blp)
+    api.register_blueprint(transfer_blp)
     app.register_blueprint(internal)
     return app
