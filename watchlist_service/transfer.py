@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 
 from servicekit.contract import entry_state, media_entry_changed
-from servicekit.events import add_events
 
 from .formats import ImportRow
 from .models import Entry, WatchList, db, outbox, watches
 
 Key = tuple[str, int]
+_CHUNK = 1000
 _FIELDS = ("status", "rating", "progress", "notes", "season", "episode")
 _DEFAULTS: dict[str, Any] = dict.fromkeys(_FIELDS) | {"status": "added"}
 
@@ -232,8 +232,7 @@ class _ListWriter:
             .values(updated_at=func.clock_timestamp(), version=WatchList.version + 1)
             .returning(WatchList.version)
         )
-        if self.new_entries:
-            db.session.execute(insert(Entry), [e | {"version": version} for e in self.new_entries])
+        _insert_all(Entry.__table__, [e | {"version": version} for e in self.new_entries])
         for (media_type, media_id), values in self.changed:
             db.session.execute(
                 update(Entry)
@@ -245,9 +244,18 @@ class _ListWriter:
                 .values(updated_at=func.clock_timestamp(), version=version, **values)
                 .execution_options(synchronize_session=False)
             )
-        if self.new_watches:
-            db.session.execute(insert(watches), self.new_watches)
-        add_events(db.session, outbox, self.events)
+        _insert_all(watches, self.new_watches)
+        # the rows servicekit.events.add_events would queue, written in multi-row statements
+        _insert_all(outbox, self.events)
+
+
+def _insert_all(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows as multi-row statements: far fewer round trips than an executemany.
+
+    Chunks keep each statement under PostgreSQL's 65,535 parameters.
+    """
+    for start in range(0, len(rows), _CHUNK):
+        db.session.execute(insert(table).values(rows[start : start + _CHUNK]))
 
 
 def _state(status: str, rating: int | None, times_watched: int) -> dict[str, Any]:
