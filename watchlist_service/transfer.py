@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import Table, func, insert, select, update
 
 from servicekit.contract import entry_state, media_entry_changed
@@ -26,7 +27,6 @@ from .formats import ImportRow
 from .models import Entry, WatchList, db, outbox, watches
 
 Key = tuple[str, int]
-_CHUNK = 1000
 _FIELDS = ("status", "rating", "progress", "notes", "season", "episode")
 _DEFAULTS: dict[str, Any] = dict.fromkeys(_FIELDS) | {"status": "added"}
 
@@ -250,12 +250,23 @@ class _ListWriter:
 
 
 def _insert_all(table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows as multi-row statements: far fewer round trips than an executemany.
+    """Insert rows with COPY, in this session's transaction.
 
-    Chunks keep each statement under PostgreSQL's 65,535 parameters.
+    An executemany was a round trip per row, and multi-row INSERTs spent their time
+    rendering parameters (5 to 20 s for 10,000 entries and their events); COPY streams.
     """
-    for start in range(0, len(rows), _CHUNK):
-        db.session.execute(insert(table).values(rows[start : start + _CHUNK]))
+    if not rows:
+        return
+    columns = list(rows[0])
+    cursor = db.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([_copyable(row[c]) for c in columns])
+
+
+def _copyable(value: Any) -> Any:
+    return Jsonb(value) if isinstance(value, dict) else value
 
 
 def _state(status: str, rating: int | None, times_watched: int) -> dict[str, Any]:
