@@ -240,6 +240,30 @@ BAD_FILES = [
 ]
 
 
+# Inputs that once reached Python errors (a 500) instead of a 422.
+BAD_FILES += [
+    ("json", b'{"n": ' + b"9" * 5000 + b"}", "file"),
+    ("trakt", json.dumps({"history": [trakt_movie(5)]}).encode(), "history[0]"),
+    (
+        "letterboxd",
+        letterboxd_csv([diary_line("Heat", "nan", "2024-01-01")], DIARY_COLUMNS),
+        "line 2",
+    ),
+    (
+        "letterboxd",
+        letterboxd_csv(
+            [diary_line("Heat", "4", "2024-01-01", tmdbID="\u00b2")], (*DIARY_COLUMNS, "tmdbID")
+        ),
+        "line 2",
+    ),
+    (
+        "mal",
+        mal_xml([(1, "Completed", 9, 26)]).replace(b"<my_score>9", "<my_score>\u00b2".encode()),
+        "anime 0",
+    ),
+]
+
+
 @pytest.mark.parametrize(("fmt", "data", "row"), BAD_FILES)
 def test_a_bad_file_is_refused_naming_its_first_bad_row_and_nothing_is_imported(
     caller, app, fmt, data, row

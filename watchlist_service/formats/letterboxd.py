@@ -37,7 +37,7 @@ def _rating(value: str, row: str) -> int | None:
         stars = float(value)
     except ValueError:
         stars = -1
-    if stars * 2 != int(stars * 2) or not 0.5 <= stars <= 5:
+    if not 0.5 <= stars <= 5 or stars * 2 != int(stars * 2):
         raise BadFile(row, f"Rating must be 0.5 to 5 in half stars, not {value[:20]!r}.")
     return int(stars * 2)
 
@@ -45,7 +45,7 @@ def _rating(value: str, row: str) -> int | None:
 def _tmdb(value: str | None, row: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise BadFile(row, "tmdbID must be a whole number.")
     return int(value)
 
@@ -54,7 +54,7 @@ def _line(record: dict[str, Any], row: str, diary: bool) -> ImportRow:
     if None in record or any(record.get(c) is None for c in _REQUIRED):
         raise BadFile(row, "the line does not have the header's columns.")
     _date(record["Date"], row, "Date")
-    if record.get("Year") and not record["Year"].isdigit():
+    if record.get("Year") and not (record["Year"].isascii() and record["Year"].isdigit()):
         raise BadFile(row, "Year must be a whole number.")
     rating = _rating(record.get("Rating") or "", row)
     watched = record.get("Watched Date") or ""

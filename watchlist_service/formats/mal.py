@@ -16,6 +16,7 @@ from . import BadFile, ImportRow
 
 LIST_NAME = "MyAnimeList"
 _STATUSES = {"Watching", "Completed", "On-Hold", "Dropped", "Plan to Watch"}
+_STATUS_CODES = {"1", "2", "3", "4", "6"}  # older exports number them
 _NO_ID = "no TMDB id: a MyAnimeList export names anime by MyAnimeList id only"
 
 
@@ -23,7 +24,7 @@ def _number(anime: Element, tag: str, row: str, high: int, required: bool = Fals
     text = (anime.findtext(tag) or "").strip()
     if not text and not required:
         return
-    if not text.isdigit() or int(text) > high or (required and int(text) == 0):
+    if not (text.isascii() and text.isdigit()) or int(text) > high or (required and int(text) == 0):
         raise BadFile(row, f"<{tag}> must be a whole number up to {high}.")
 
 
@@ -32,7 +33,7 @@ def _anime(anime: Element, row: str) -> ImportRow:
     _number(anime, "my_score", row, 10)
     _number(anime, "my_watched_episodes", row, 2**31 - 1)
     status = (anime.findtext("my_status") or "").strip()
-    if status not in _STATUSES and not (status.isdigit() and 1 <= int(status) <= 6):
+    if status not in _STATUSES | _STATUS_CODES:
         raise BadFile(row, f"<my_status> must be one of {', '.join(sorted(_STATUSES))}.")
     return ImportRow(row=row, list_name=LIST_NAME, skip=_NO_ID)
 

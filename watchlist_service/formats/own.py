@@ -18,6 +18,8 @@ def load_json(data: bytes) -> Any:
         raise BadFile("file", "the JSON nests too deep.") from None
     except json.JSONDecodeError as exc:
         raise BadFile(f"line {exc.lineno}", f"not valid JSON ({exc.msg}).") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise BadFile("file", "a number in the file is too long.") from None
 
 
 def _entry(entry: Any, row: str, list_name: str) -> ImportRow:

@@ -42,7 +42,7 @@ def _item(item: Any, row: str, history: bool) -> ImportRow:
     values: dict[str, Any] = {"status": "watched" if history else "added"}
     if item.get("rating") is not None:
         values["rating"] = item["rating"]
-    watches = [parse_time(item["watched_at"], row, "watched_at")] if history else []
+    watches = [parse_time(item.get("watched_at"), row, "watched_at")] if history else []
     return ImportRow(row, list_name, media_type, tmdb, values, watches)
 
 
