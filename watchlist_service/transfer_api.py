@@ -100,6 +100,14 @@ class ImportReport(Schema):
     rows = fields.List(fields.Nested(ImportRowOut))
 
 
+# `doc` replaces the response documented by `response`: both media types are named here
+_EXPORT_RESPONSE = {
+    "description": "The export: JSON (docs/export.schema.json) or CSV, one row per entry",
+    "content": {
+        "application/json": {"schema": ExportDocument},
+        "text/csv": {"schema": {"type": "string"}},
+    },
+}
 _FILE_BODY = {
     "required": True,
     "description": "The exported file itself (any Content-Type), up to 10 MB.",
@@ -111,7 +119,7 @@ _FILE_BODY = {
 @login_required
 @transfer_blp.arguments(ExportArgs, location="query", as_kwargs=True)
 @transfer_blp.response(200, ExportDocument)
-@transfer_blp.doc(security=BEARER)
+@transfer_blp.doc(security=BEARER, responses={"200": _EXPORT_RESPONSE})
 def export_watchlists(format: str):
     """All the caller's lists with entries, notes and watches, streamed as JSON or CSV."""
     owner_id = caller_id()
