@@ -168,6 +168,7 @@ def main() -> None:
                     ],
                 )
             )
+            runs.append(run_benchmark("transfer_import", ["--base-url", gateway]))
         under_load = sampler.peak
         runs.append(
             run_benchmark("watchlist_relay", ["--postgres-url", postgres, "--kafka", kafka])

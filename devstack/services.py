@@ -37,7 +37,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
 
 @dataclass(frozen=True)
 class BorrowedRoute:
-    """A path served by one service under another service's prefix.
+    """A path with a router of its own: served by one service under another's prefix,
+    or under its own prefix with a larger body limit than the gateway's usual one.
 
     The gateway gives it a router of its own, more specific and of higher priority than
     the prefix's, so the path goes to `service` while the rest of the prefix does not.
@@ -46,6 +47,8 @@ class BorrowedRoute:
     router: str  # the router's name in every gateway config
     service: str  # discovery name of the service that serves it
     rule: str  # a Traefik rule matching exactly the borrowed paths
+    # its own buffering limit (middleware `<router>-body-limit`), None: the usual one
+    max_body_bytes: int | None = None
 
 
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -54,6 +57,13 @@ BORROWED_ROUTES: tuple[BorrowedRoute, ...] = (
     BorrowedRoute("person-stats", "mediastatistics", f"PathRegexp(`^/users/{_UUID}/stats$`)"),
     # a person's visible lists: kept by the watchlist service, listed under the person's path
     BorrowedRoute("person-watchlists", "watchlist", f"PathRegexp(`^/users/{_UUID}/watchlists$`)"),
+    # file imports: up to 10 MiB (watchlist_service/transfer_api.py, MAX_IMPORT_BYTES)
+    BorrowedRoute(
+        "watchlist-import",
+        "watchlist",
+        "Method(`POST`) && Path(`/watchlists/import`)",
+        max_body_bytes=10 * 1024 * 1024,
+    ),
 )
 
 GATEWAY_PORT_OFFSET = 0  # 8000

@@ -147,6 +147,20 @@ def limit_middlewares(limits: GatewayLimits) -> dict:
     }
 
 
+def route_body_limits() -> dict:
+    """The buffering middleware of each BORROWED_ROUTES entry with a body limit of its own."""
+    return {
+        f"{route.router}-body-limit": {
+            "buffering": {
+                "maxRequestBodyBytes": route.max_body_bytes,
+                "memRequestBodyBytes": 64 * 1024,
+            }
+        }
+        for route in BORROWED_ROUTES
+        if route.max_body_bytes is not None
+    }
+
+
 # CORS: a browser app on an allowed origin may call the API with a bearer token. Traefik's
 # headers middleware answers a preflight (OPTIONS with Access-Control-Request-Method)
 # itself, so in the chains it sits before forward auth: a preflight never reaches /verify.
@@ -381,6 +395,7 @@ def dynamic_config(
         "retry": RETRY_MIDDLEWARE,
         "unavailable": UNAVAILABLE_MIDDLEWARE,
         **limit_middlewares(limits),
+        **route_body_limits(),
         "dashboard-auth": {"basicAuth": {"users": dashboard or [], "removeHeader": True}},
     }
     routers: dict = {
@@ -480,11 +495,14 @@ def borrowed_routers(services: Sequence[ServiceSpec], discovery: str) -> dict:
         if route.service not in served:
             continue
         consul = discovery == "consul"
+        chain = list(SERVICE_CHAIN)
+        if route.max_body_bytes is not None:
+            chain[chain.index("body-limit")] = f"{route.router}-body-limit"
         routers[route.router] = {
             "rule": route.rule,
             "priority": 150,
             "entryPoints": ["web"],
-            "middlewares": list(SERVICE_CHAIN),
+            "middlewares": chain,
             "service": f"{route.service}@consulcatalog" if consul else route.service,
         }
         if consul:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import keys
 from .assertions import CredentialSigner
+from .body_limits import install_body_limits
 from .config import Settings, load_settings
 from .db import configure_database
 from .discovery import make_discovery
@@ -110,6 +111,7 @@ def create_service_app(
     register_error_handlers(app)
     install_request_logging(app, quiet_paths)
     install_input_guard(app)
+    install_body_limits(app)  # first of the hooks, whatever the order they are added in
     install_health(app, quiet_paths)
     app.register_blueprint(pages_blueprint)
     install_identity(app, settings)

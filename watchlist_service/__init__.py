@@ -11,6 +11,7 @@ from servicekit.app import create_service_app, finish_service_app
 from .api import blp, internal
 from .models import db
 from .people_api import people
+from .transfer_api import transfer_blp
 from .watches_api import watch_blp
 
 SERVICE_NAME = "watchlist"
@@ -31,5 +32,6 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     api.register_blueprint(blp)
     api.register_blueprint(watch_blp)
     api.register_blueprint(people)
+    api.register_blueprint(transfer_blp)
     app.register_blueprint(internal)
     return app

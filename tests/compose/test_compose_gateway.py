@@ -86,7 +86,15 @@ def test_forward_auth_matches_the_local_gateway_but_calls_the_auth_verify_contai
 
 
 @pytest.mark.parametrize(
-    "middleware", ["security-headers", "not-found", "retry", "unavailable", "rate-limit"]
+    "middleware",
+    [
+        "security-headers",
+        "not-found",
+        "retry",
+        "unavailable",
+        "rate-limit",
+        "watchlist-import-body-limit",
+    ],
 )
 def test_shared_middlewares_match_the_local_gateway(compose_dynamic, local_dynamic, middleware):
     assert compose_dynamic["middlewares"][middleware] == local_dynamic["middlewares"][middleware]
