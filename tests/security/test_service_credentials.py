@@ -31,7 +31,7 @@ INTERNAL = [
      {"mediastatistics"}),
     ("mediastatistics", "POST", "/internal/reconcile", None, {"mediastatistics"}),
     ("friends", "GET", "/internal/friendships/{alice}/{new}", None,
-     {"friendswatchlist", "mediastatistics"}),
+     {"friendswatchlist", "mediastatistics", "watchlist"}),
 ]  # fmt: skip
 CASES = [
     (callee, method, path, body, caller, caller in accepted)
