@@ -75,6 +75,7 @@ class Dataset:
     entries: list[tuple] = field(default_factory=list)
     friendships: list[tuple] = field(default_factory=list)
     shared_lists: list[tuple] = field(default_factory=list)
+    shared_members: list[tuple] = field(default_factory=list)
     shared_entries: list[tuple] = field(default_factory=list)
 
     def expected_statistics(self) -> dict[int, dict[str, float | int | None]]:
@@ -179,12 +180,12 @@ def generate(sizes: Sizes, seed: int = 7) -> Dataset:
                 list_id,
                 f"Shared {number}",
                 data.users[owner],
-                data.users[member],
                 "active",
                 made,
                 made,
             )
         )
+        data.shared_members.append((list_id, data.users[member], "active", made, made))
         shared.append((list_id, owner))
     titles = _Titles(sizes.titles, rng)
     held: set[tuple[int, int]] = set()
@@ -252,8 +253,13 @@ def load(data: Dataset, database_urls: dict[str, str]) -> dict[str, float]:
         "friendswatchlist": [
             (
                 "shared_lists",
-                ("id", "name", "owner_id", "member_id", "state", "created_at", "updated_at"),
+                ("id", "name", "owner_id", "state", "created_at", "updated_at"),
                 data.shared_lists,
+            ),
+            (
+                "shared_list_members",
+                ("list_id", "user_id", "state", "invited_at", "joined_at"),
+                data.shared_members,
             ),
             (
                 "entries",

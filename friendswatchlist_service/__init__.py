@@ -1,4 +1,4 @@
-"""FriendsWatchlist service: lists shared by two people, with invites and media entries."""
+"""FriendsWatchlist service: lists shared by up to ten people, with invites and media entries."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask
 from servicekit.app import create_service_app, finish_service_app
 
 from .api import blp, internal
+from .members_api import member_blp
 from .models import db
 from .watches_api import watch_blp
 
@@ -28,6 +29,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     )
     finish_service_app(app, db)
     api.register_blueprint(blp)
+    api.register_blueprint(member_blp)
     api.register_blueprint(watch_blp)
     app.register_blueprint(internal)
     return app

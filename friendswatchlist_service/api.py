@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from flask_smorest import Blueprint as ApiBlueprint
 
@@ -20,16 +19,14 @@ from servicekit.preconditions import (
     not_modified,
     tagged,
 )
-from servicekit.user_names import Names, display_names
 
-from . import entries, services
+from . import answers, entries, services
 from .models import Entry, SharedList, db, idempotency_keys
 from .schemas import (
     EntryCreate,
     EntryOut,
     EntryPage,
     EntryUpdate,
-    InvitePage,
     ListCreate,
     ListOut,
     ListPageArgs,
@@ -48,46 +45,6 @@ blp = ApiBlueprint(
 internal = EntryCounts(db, Entry, SharedList.id, SharedList.owner_id).blueprint()
 
 
-def _degraded(body: dict[str, Any], names: Names) -> dict[str, Any]:
-    if names.degraded:
-        body["degraded"] = True
-    return body
-
-
-def _summary(shared: SharedList, names: Names) -> dict[str, Any]:
-    return {
-        "listId": shared.id,
-        "name": shared.name,
-        "owner": names.person(shared.owner_id),
-        "member": names.person(shared.member_id),
-        "state": shared.state,
-        "updatedAt": shared.updated_at,
-    }
-
-
-def _detail(
-    shared: SharedList, names: Names | None = None
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """A list as one response, and its ETag: one batch call for the names unless known.
-
-    A degraded answer (names missing) has no ETag, so that no client revalidates it into
-    a lasting copy with the names missing.
-    """
-    if names is None:
-        names = display_names([shared.owner_id, shared.member_id, shared.invitee_id])
-    version = shared.version
-    media, next_cursor = services.media_page(shared.id, MediaQuery())
-    body = _summary(shared, names)
-    body.update(
-        invitee=names.person(shared.invitee_id),
-        createdAt=shared.created_at,
-        mediaCount=services.media_count(shared.id),
-        media=media,
-        nextCursor=next_cursor,
-    )
-    return _degraded(body, names), {} if names.degraded else tagged(version)
-
-
 idempotent = Idempotency(db, idempotency_keys)
 
 
@@ -100,13 +57,9 @@ def overview(limit: int, cursor: str | None):
     """Lists I own or am a member of, and how many invites wait for me."""
     me = caller_id()
     rows, next_cursor, waiting = services.overview(user_id=me, limit=limit, cursor=cursor)
-    names = display_names([u for s in rows for u in (s.owner_id, s.member_id)])
-    body = {
-        "items": [_summary(s, names) for s in rows],
-        "nextCursor": next_cursor,
-        "pendingInvites": waiting,
-    }
-    return _degraded(body, names)
+    items, names = answers.summaries(rows)
+    body = {"items": items, "nextCursor": next_cursor, "pendingInvites": waiting}
+    return answers.degraded(body, names)
 
 
 @blp.route("", methods=["POST"])
@@ -116,54 +69,14 @@ def overview(limit: int, cursor: str | None):
 @blp.response(201, ListOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
 def create_list(body: dict):
-    """Create a pending list and invite a friend to it."""
+    """Create a pending list and invite one friend (`friendId`) or several (`friendIds`)."""
     shared, names = services.create_list(
-        owner_id=caller_id(), friend_id=body["friendId"], name=body["name"]
+        owner_id=caller_id(),
+        name=body["name"],
+        friend_id=body.get("friendId"),
+        friend_ids=body.get("friendIds", ()),
     )
-    return _detail(shared, names)
-
-
-@blp.route("/invites", methods=["GET"])
-@login_required
-@blp.arguments(ListPageArgs, location="query", as_kwargs=True)
-@blp.response(200, InvitePage)
-@blp.doc(security=BEARER)
-def list_invites(limit: int, cursor: str | None):
-    """Invites waiting for me, newest first."""
-    rows, next_cursor = services.invites(user_id=caller_id(), limit=limit, cursor=cursor)
-    names = display_names([s.owner_id for s in rows])
-    items = [
-        {"listId": s.id, "name": s.name, "owner": names.person(s.owner_id), "sentAt": s.sent_at}
-        for s in rows
-    ]
-    return _degraded({"items": items, "nextCursor": next_cursor}, names)
-
-
-@blp.route("/<uuid:list_id>/accept", methods=["POST"])
-@login_required
-@blp.response(200, ListOut, headers=ETAG_HEADER)
-@blp.doc(security=BEARER)
-def accept_invite(list_id: uuid.UUID):
-    """Join a list I am invited to."""
-    return _detail(services.accept(list_id=list_id, user_id=caller_id()))
-
-
-@blp.route("/<uuid:list_id>/decline", methods=["POST"])
-@login_required
-@blp.response(204)
-@blp.doc(security=BEARER)
-def decline_invite(list_id: uuid.UUID):
-    """Refuse an invite; the pending list is deleted."""
-    services.decline(list_id=list_id, user_id=caller_id())
-
-
-@blp.route("/<uuid:list_id>/leave", methods=["POST"])
-@login_required
-@blp.response(204)
-@blp.doc(security=BEARER)
-def leave_list(list_id: uuid.UUID):
-    """Leave a list I own or am a member of."""
-    services.leave(list_id=list_id, user_id=caller_id())
+    return answers.detail(shared, names)
 
 
 @blp.route("/<uuid:list_id>", methods=["GET"])
@@ -178,7 +91,7 @@ def get_list(list_id: uuid.UUID):
     unchanged = not_modified(shared.version)
     if unchanged is not None:
         return unchanged
-    return _detail(shared)
+    return answers.detail(shared)
 
 
 @blp.route("/<uuid:list_id>/media", methods=["GET"])
@@ -204,7 +117,7 @@ def rename_list(body: dict, list_id: uuid.UUID):
     """Rename a list (owner or member)."""
     me, condition = caller_id(), if_match()
     renamed = services.rename(list_id=list_id, user_id=me, name=body["name"], if_match=condition)
-    return _detail(renamed)
+    return answers.detail(renamed)
 
 
 @blp.route("/<uuid:list_id>", methods=["DELETE"])

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from servicekit.contract import deleted_user_ids
 from servicekit.messages import Event
 
-from .services import remove_user
+from .members import remove_user
 
 
 def on_user_deleted(session: Session, events: list[Event]) -> list[tuple[Event, str]]:

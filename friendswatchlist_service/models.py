@@ -28,6 +28,8 @@ from servicekit.titles import MAX_NOTES
 from servicekit.watches import watches_table
 
 PENDING, ACTIVE = "pending", "active"
+INVITED = "invited"  # a membership's state before it is ACTIVE
+MAX_PEOPLE = 10  # on one list, the owner included
 
 _MEDIA_TYPE_CHECK = "media_type IN (" + ", ".join(f"'{t}'" for t in MEDIA_TYPES) + ")"
 _EPISODE_CHECK = "(season IS NULL) = (episode IS NULL) AND (season IS NULL OR media_type = 'tv')"
@@ -41,51 +43,59 @@ db = SQLAlchemy(model_class=Base)
 
 
 class SharedList(db.Model):
-    """A list shared by two people: its owner and, once the invite is accepted, a member."""
+    """A list shared by its owner with up to nine others (`Membership` rows).
+
+    `state` is `pending` until anyone accepted an invite, `active` ever after; `people`
+    is the count of membership rows (invites included), kept by a trigger on that table
+    under this row's lock, so the check holds however many write at once.
+    """
 
     __tablename__ = "shared_lists"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(100))
     owner_id: Mapped[uuid.UUID]
-    member_id: Mapped[uuid.UUID | None]
-    invitee_id: Mapped[uuid.UUID | None]
     state: Mapped[str] = mapped_column(String(10))
+    people: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # The ETag: every UPDATE of the row bumps it (entry writes touch the row too).
+    # The ETag: every UPDATE of the row bumps it (entry writes and membership changes too).
     version: Mapped[int] = mapped_column(
         Integer, server_default=text("1"), onupdate=text("version + 1")
     )
 
     __table_args__ = (
         CheckConstraint("state IN ('pending', 'active')", name="ck_shared_lists_state"),
-        # A pending list waits on exactly one invitee and has no member yet; an active
-        # list has no invitee (its member may have left).
         CheckConstraint(
-            "(state = 'pending' AND invitee_id IS NOT NULL AND member_id IS NULL)"
-            " OR (state = 'active' AND invitee_id IS NULL)",
-            name="ck_shared_lists_people",
+            f"people BETWEEN 0 AND {MAX_PEOPLE - 1}", name="ck_shared_lists_people_count"
         ),
         CheckConstraint("length(btrim(name)) BETWEEN 1 AND 100", name="ck_shared_lists_name"),
         Index("ix_shared_lists_owner", "owner_id", "created_at", "id"),
-        Index(
-            "ix_shared_lists_member",
-            "member_id",
-            "created_at",
-            "id",
-            postgresql_where=text("member_id IS NOT NULL"),
+    )
+
+
+class Membership(db.Model):
+    """Someone other than the owner on a list: invited, or active once they accepted."""
+
+    __tablename__ = "shared_list_members"
+
+    list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shared_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(10))
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("state IN ('invited', 'active')", name="ck_shared_list_members_state"),
+        CheckConstraint(
+            "(state = 'active') = (joined_at IS NOT NULL)", name="ck_shared_list_members_joined"
         ),
-        Index(
-            "ix_shared_lists_invitee",
-            "invitee_id",
-            "sent_at",
-            "id",
-            postgresql_where=text("invitee_id IS NOT NULL"),
-        ),
+        # Someone's lists and invites; the invites page is newest first.
+        Index("ix_shared_list_members_user", "user_id", "state", "invited_at", "list_id"),
     )
 
 

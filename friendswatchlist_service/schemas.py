@@ -15,6 +15,8 @@ from servicekit.titles import (
     notes_field,
 )
 
+from .models import MAX_PEOPLE
+
 MAX_PROGRESS = 2**31 - 1  # INTEGER
 
 
@@ -44,11 +46,35 @@ def _rating() -> fields.Integer:
     )
 
 
+def _distinct(ids: list) -> None:
+    if len(set(ids)) != len(ids):
+        raise ValidationError("Name each friend once.")
+
+
 class ListCreate(Schema):
-    """`POST /friendswatchlists`."""
+    """`POST /friendswatchlists`: a name and exactly one of the ways to invite."""
+
+    INVITES = ("friendId", "friendIds")
 
     name = _name()
-    friendId = fields.UUID(required=True)
+    friendId = fields.UUID()
+    friendIds = fields.List(
+        fields.UUID(),
+        validate=validate.And(validate.Length(min=1, max=MAX_PEOPLE - 1), _distinct),
+        metadata={"description": f"Up to {MAX_PEOPLE - 1} friends, each invited."},
+    )
+
+    @validates_schema
+    def _one_way_to_invite(self, data: dict, **kwargs) -> None:
+        given = [name for name in self.INVITES if name in data]
+        if len(given) != 1:
+            raise ValidationError(f"Give exactly one of {', '.join(self.INVITES)}.")
+
+
+class PersonRef(Schema):
+    """`POST .../members` and `POST .../owner`: whom."""
+
+    userId = fields.UUID(required=True)
 
 
 class ListUpdate(Schema):
@@ -118,19 +144,30 @@ class EntryOut(Schema):
     )
 
 
+class MemberOut(PersonOut):
+    """Someone besides the owner: `invited`, or `active` once they accepted; since when."""
+
+    state = fields.String(validate=validate.OneOf(["invited", "active"]))
+    since = UtcDateTime()
+
+
 class ListSummary(Schema):
-    """A list in the overview."""
+    """A list in the overview; `member` is the first active member (by joined time)."""
 
     listId = fields.UUID()
     name = fields.String()
     owner = fields.Nested(PersonOut)
     member = fields.Nested(PersonOut, allow_none=True)
+    members = fields.List(
+        fields.Nested(MemberOut),
+        metadata={"description": "Active members by joined time, then unanswered invites."},
+    )
     state = fields.String()
     updatedAt = UtcDateTime()
 
 
 class ListOut(ListSummary):
-    """One list with its invitee (while pending) and the first page of its media."""
+    """One list with its earliest unanswered invite and the first page of its media."""
 
     invitee = fields.Nested(PersonOut, allow_none=True)
     createdAt = UtcDateTime()

@@ -1,24 +1,28 @@
-"""Rules of shared lists: invites, membership, leaving; no Flask request objects here."""
+"""Rules of shared lists: who sees which, pages, creating, renaming, deleting.
+
+Membership (accepting, leaving, removing, handing over) is in members.py; no Flask
+request objects here.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_
 
 from servicekit.db import AnySession
-from servicekit.errors import Conflict, Forbidden, NotFound, PreconditionFailed, invalid
+from servicekit.errors import Forbidden, NotFound, PreconditionFailed, invalid
 from servicekit.keyset import MediaQuery, next_cursor, page_statement, sort_key
 from servicekit.preconditions import ANY_VERSION, IfMatch
 from servicekit.schemas import decode_cursor, encode_cursor
-from servicekit.user_names import Names, display_names
+from servicekit.user_names import Names
 
-from . import friends
+from . import invitations
 from .events import entry_events
-from .models import ACTIVE, PENDING, Entry, SharedList, db
-
-MAX_PENDING_INVITES = 20
+from .models import ACTIVE, INVITED, PENDING, Entry, Membership, SharedList, db
 
 
 def _cursor_key(cursor: str) -> tuple[datetime, uuid.UUID]:
@@ -30,41 +34,80 @@ def _cursor_key(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def _page(query, order_column, limit: int, cursor: str | None) -> tuple[list, str | None]:
-    """Newest first by (`order_column`, id), keyset-paged."""
+    """Newest first by (`order_column`, list id), keyset-paged: rows of (list, key)."""
     if cursor:
         query = query.where(tuple_(order_column, SharedList.id) < _cursor_key(cursor))
     rows = list(
-        db.session.scalars(
-            query.order_by(order_column.desc(), SharedList.id.desc()).limit(limit + 1)
-        )
+        db.session.execute(
+            query.add_columns(order_column)
+            .order_by(order_column.desc(), SharedList.id.desc())
+            .limit(limit + 1)
+        ).tuples()
     )
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    last = rows[-1]
-    return rows, encode_cursor([getattr(last, order_column.key), str(last.id)])
+    shared, key = rows[-1]
+    return rows, encode_cursor([key, str(shared.id)])
+
+
+def _memberships(user_id: uuid.UUID, state: str):
+    return select(Membership.list_id).where(
+        Membership.user_id == user_id, Membership.state == state
+    )
 
 
 def overview(
     *, user_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[list[SharedList], str | None, int]:
-    """Lists the user owns or is a member of, and how many invites wait for them."""
+    """Lists the user owns or is an active member of, and how many invites wait for them."""
     query = select(SharedList).where(
-        or_(SharedList.owner_id == user_id, SharedList.member_id == user_id)
+        or_(SharedList.owner_id == user_id, SharedList.id.in_(_memberships(user_id, ACTIVE)))
     )
     rows, next_cursor = _page(query, SharedList.created_at, limit, cursor)
     waiting = db.session.scalar(
-        select(func.count()).select_from(SharedList).where(SharedList.invitee_id == user_id)
+        select(func.count()).select_from(_memberships(user_id, INVITED).subquery())
     )
-    return rows, next_cursor, waiting or 0
+    return [shared for shared, _ in rows], next_cursor, waiting or 0
 
 
 def invites(
     *, user_id: uuid.UUID, limit: int, cursor: str | None
-) -> tuple[list[SharedList], str | None]:
-    """Pending lists the user is invited to, newest invite first."""
-    query = select(SharedList).where(SharedList.invitee_id == user_id)
-    return _page(query, SharedList.sent_at, limit, cursor)
+) -> tuple[list[tuple[SharedList, datetime]], str | None]:
+    """Lists the user is invited to, with when, newest invite first."""
+    query = (
+        select(SharedList)
+        .join(Membership, Membership.list_id == SharedList.id)
+        .where(Membership.user_id == user_id, Membership.state == INVITED)
+    )
+    return _page(query, Membership.invited_at, limit, cursor)
+
+
+def members_of(list_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Membership]]:
+    """The membership rows of these lists: active ones by joined time, then invites."""
+    found: dict[uuid.UUID, list[Membership]] = defaultdict(list)
+    rows = db.session.scalars(
+        select(Membership)
+        .where(Membership.list_id.in_(list(list_ids)))
+        .order_by(
+            Membership.list_id,
+            Membership.state,  # 'active' sorts before 'invited'
+            func.coalesce(Membership.joined_at, Membership.invited_at),
+            Membership.user_id,
+        )
+    )
+    for row in rows:
+        found[row.list_id].append(row)
+    return found
+
+
+def membership(list_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
+    """The user's row on a list, read afresh (callers hold the list's lock)."""
+    return db.session.scalars(
+        select(Membership)
+        .where(Membership.list_id == list_id, Membership.user_id == user_id)
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def _locked(query) -> SharedList | None:
@@ -74,24 +117,29 @@ def _locked(query) -> SharedList | None:
 
 
 def visible(*, list_id: uuid.UUID, user_id: uuid.UUID, lock: bool = False) -> SharedList:
-    """A list the user owns or is a member of; NotFound for anyone else."""
-    query = select(SharedList).where(
-        SharedList.id == list_id,
-        or_(SharedList.owner_id == user_id, SharedList.member_id == user_id),
-    )
+    """A list the user owns or is an active member of; NotFound for anyone else.
+
+    With `lock`, membership is read after the list's lock is held, so a member removed
+    meanwhile is refused rather than let through on an older snapshot.
+    """
+    query = select(SharedList).where(SharedList.id == list_id)
     shared = _locked(query) if lock else db.session.scalars(query).first()
+    if shared is not None and shared.owner_id != user_id:
+        row = membership(list_id, user_id)
+        if row is None or row.state != ACTIVE:
+            shared = None
     if shared is None:
         raise NotFound("No shared list with this id.")
     return shared
 
 
-def _invited(list_id: uuid.UUID, user_id: uuid.UUID) -> SharedList:
-    shared = _locked(
-        select(SharedList).where(SharedList.id == list_id, SharedList.invitee_id == user_id)
-    )
-    if shared is None:
+def invited_to(list_id: uuid.UUID, user_id: uuid.UUID) -> tuple[SharedList, Membership]:
+    """A locked list and the user's unanswered invite to it; NotFound without one."""
+    shared = _locked(select(SharedList).where(SharedList.id == list_id))
+    row = membership(list_id, user_id) if shared is not None else None
+    if shared is None or row is None or row.state != INVITED:
         raise NotFound("No invite to this list.")
-    return shared
+    return shared, row
 
 
 def media_page(list_id: uuid.UUID, query: MediaQuery) -> tuple[list[Entry], str | None]:
@@ -118,74 +166,28 @@ def _require(if_match: IfMatch, version: int) -> None:
 
 
 def create_list(
-    *, owner_id: uuid.UUID, friend_id: uuid.UUID, name: str
+    *,
+    owner_id: uuid.UUID,
+    name: str,
+    friend_id: uuid.UUID | None = None,
+    friend_ids: Sequence[uuid.UUID] = (),
 ) -> tuple[SharedList, Names]:
-    """A pending list with an invite to `friend_id`.
+    """A pending list with an invite to each friend (`friend_id` for one, `friend_ids`).
 
     422 for oneself, 404 for an unknown user, 403 for someone who is not an accepted
-    friend (so nobody can be sent lists by strangers), 409 past `MAX_PENDING_INVITES`
-    unanswered invites of the owner; 503 when the user or friends service cannot tell.
+    friend (so nobody can be sent lists by strangers), 409 past `MAX_PEOPLE` on the list
+    or `MAX_PENDING_INVITES` unanswered invites of the owner; 503 when the user or
+    friends service cannot tell.
     """
-    if friend_id == owner_id:
-        raise invalid("friendId", "You cannot invite yourself.")
-    # One call both proves the friend exists and names both people for the answer.
-    names = display_names([owner_id, friend_id], strict=True)
-    if friend_id not in names.by_id:
-        raise NotFound("No user with this id.")
-    if not friends.are_friends(owner_id, friend_id):
-        raise Forbidden("You can share a list only with an accepted friend.")
-    # Serialise one owner's invites, so concurrent ones cannot all pass the count.
-    db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(owner_id), 0))))
-    pending = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(SharedList)
-            .where(SharedList.owner_id == owner_id, SharedList.state == PENDING)
-        )
-        or 0
-    )
-    if pending >= MAX_PENDING_INVITES:
-        raise Conflict(
-            f"You have {pending} unanswered invites; wait for answers or delete some first."
-        )
-    shared = SharedList(
-        id=uuid.uuid4(),
-        name=name.strip(),
-        owner_id=owner_id,
-        invitee_id=friend_id,
-        state=PENDING,
-        sent_at=func.now(),
-    )
+    field = "friendIds" if friend_ids else "friendId"
+    invitees = list(dict.fromkeys([friend_id] if friend_id is not None else friend_ids))
+    names = invitations.check_invitees(owner_id, invitees, field=field)
+    shared = SharedList(id=uuid.uuid4(), name=name.strip(), owner_id=owner_id, state=PENDING)
     db.session.add(shared)
+    db.session.flush()
+    invitations.invite(shared, invitees)
     db.session.commit()
     return shared, names
-
-
-def accept(*, list_id: uuid.UUID, user_id: uuid.UUID) -> SharedList:
-    """The invitee joins: the list becomes active with them as its member."""
-    shared = _invited(list_id, user_id)
-    shared.member_id, shared.invitee_id, shared.state = user_id, None, ACTIVE
-    db.session.commit()
-    return shared
-
-
-def decline(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    """The invitee says no, and the pending list is deleted with its media.
-
-    A pending list exists only to be shared with this invitee; keeping it would leave
-    the owner a "shared" list nobody can ever join (there is no re-invite), so it goes,
-    with an `after: null` event for each entry the owner had already added.
-    """
-    shared = _invited(list_id, user_id)
-    delete_with_events(db.session, shared, actor_id=user_id)
-    db.session.commit()
-
-
-def leave(*, list_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    """The owner or member leaves (see `remove_person`)."""
-    shared = visible(list_id=list_id, user_id=user_id, lock=True)
-    remove_person(db.session, shared, user_id)
-    db.session.commit()
 
 
 def rename(
@@ -202,7 +204,7 @@ def rename(
 def delete_list(*, list_id: uuid.UUID, user_id: uuid.UUID, if_match: IfMatch = ANY_VERSION) -> None:
     """The owner deletes the list with its media; 412 if `if_match` names another version.
 
-    The member sees the list, so hiding it behind a 404 would be a lie: they get 403.
+    A member sees the list, so hiding it behind a 404 would be a lie: they get 403.
     Strangers and invitees get 404 as for any list they cannot see.
     """
     shared = visible(list_id=list_id, user_id=user_id, lock=True)
@@ -213,7 +215,8 @@ def delete_list(*, list_id: uuid.UUID, user_id: uuid.UUID, if_match: IfMatch = A
     db.session.commit()
 
 
-def _locked_entries(session: AnySession, shared: SharedList) -> list[Entry]:
+def locked_entries(session: AnySession, shared: SharedList) -> list[Entry]:
+    """The list's entries, locked, in key order."""
     return list(
         session.scalars(
             select(Entry)
@@ -226,47 +229,6 @@ def _locked_entries(session: AnySession, shared: SharedList) -> list[Entry]:
 
 def delete_with_events(session: AnySession, shared: SharedList, *, actor_id: uuid.UUID) -> None:
     """Delete a locked list and queue one `after: null` event per entry, in one transaction."""
-    entries = _locked_entries(session, shared)
+    entries = locked_entries(session, shared)
     entry_events.removed(session, entries, owner_id=shared.owner_id, actor_id=actor_id)
     session.execute(delete(SharedList).where(SharedList.id == shared.id))
-
-
-def remove_person(session: AnySession, shared: SharedList, user_id: uuid.UUID) -> None:
-    """Take someone off a locked list: the leave rules, also used for deleted accounts.
-
-    A leaving owner hands the list to the member; a list left with nobody (an owner
-    alone, or a pending list whose owner or invitee goes) is deleted; a member just leaves.
-    """
-    if shared.owner_id == user_id and shared.member_id is not None:
-        # The entries now count for the new owner: one event each moves them over.
-        entry_events.owner_changed(
-            session,
-            _locked_entries(session, shared),
-            old_owner=user_id,
-            new_owner=shared.member_id,
-            actor_id=user_id,
-        )
-        shared.owner_id, shared.member_id = shared.member_id, None
-    elif shared.owner_id == user_id or shared.invitee_id == user_id:
-        delete_with_events(session, shared, actor_id=user_id)
-    elif shared.member_id == user_id:
-        shared.member_id = None
-
-
-def remove_user(session: AnySession, user_id: uuid.UUID) -> None:
-    """Take a deleted account off every list it is on or invited to."""
-    lists = session.scalars(
-        select(SharedList)
-        .where(
-            or_(
-                SharedList.owner_id == user_id,
-                SharedList.member_id == user_id,
-                SharedList.invitee_id == user_id,
-            )
-        )
-        .order_by(SharedList.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    for shared in list(lists):
-        remove_person(session, shared, user_id)

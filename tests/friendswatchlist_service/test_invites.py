@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from devstack.ports import free_port
-from friendswatchlist_service.services import MAX_PENDING_INVITES
+from friendswatchlist_service.invitations import MAX_PENDING_INVITES
 from tests.helpers import assert_problem, identity
 
 

@@ -66,8 +66,14 @@ def test_overview_counts_pending_invites_and_shows_own_pending_lists(lists, make
     assert overview["pendingInvites"] == 2
     assert [item["listId"] for item in overview["items"]] == [mine]
     item = overview["items"][0]
-    assert set(item) == {"listId", "name", "owner", "member", "state", "updatedAt"}
+    assert set(item) == {"listId", "name", "owner", "member", "members", "state", "updatedAt"}
     assert item["state"] == "pending" and item["member"] is None
+    (invited,) = item["members"]
+    assert (invited["userId"], invited["displayName"], invited["state"]) == (
+        str(ben),
+        "Ben",
+        "invited",
+    )
     assert item["owner"]["displayName"] == "Ann"
     assert overview["nextCursor"] is None and "degraded" not in overview
 
