@@ -148,6 +148,28 @@ class Lists:
         assert response.status_code == 200, response.get_json()
         return list_id
 
+    def group(self, owner, friends, name: str = "Group") -> str:
+        """A pending list from `owner` inviting every one of `friends`; returns its id."""
+        for friend in friends:
+            self.befriend(owner, friend)
+        response = self.client.post(
+            "/friendswatchlists",
+            json={"name": name, "friendIds": [str(f) for f in friends]},
+            headers=identity(owner),
+        )
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["listId"]
+
+    def active_group(self, owner, members, name: str = "Group") -> str:
+        """A list every one of `members` accepted, in that order."""
+        list_id = self.group(owner, members, name)
+        for member in members:
+            response = self.client.post(
+                f"/friendswatchlists/{list_id}/accept", headers=identity(member)
+            )
+            assert response.status_code == 200, response.get_json()
+        return list_id
+
     def add(self, who, list_id: str, media_id: int, **fields) -> dict:
         """Add a media entry."""
         response = self.client.post(

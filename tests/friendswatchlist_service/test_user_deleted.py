@@ -82,6 +82,30 @@ def test_invites_to_a_deleted_user_are_dropped(app, lists, trio):
     assert lists.overview(ann)["items"][0]["listId"] == kept
 
 
+def test_deleted_owner_of_a_group_hands_it_to_the_longest_standing_member(app, lists, trio):
+    ann, ben, cat, dan = trio
+    list_id = lists.active_group(ann, [cat, ben])
+    lists.add(ann, list_id, 53)
+    apply(app, deleted(ann))
+    body = lists.get(cat, list_id).get_json()
+    assert body["owner"]["userId"] == str(cat)
+    assert [(m["userId"], m["state"]) for m in body["members"]] == [(str(ben), "active")]
+    last = queued(app, list_id)[-1]
+    assert (last["before"]["userId"], last["after"]["userId"]) == (str(ann), str(cat))
+
+
+def test_deleted_member_of_a_group_leaves_the_others_and_every_invite(app, lists, trio):
+    ann, ben, cat, dan = trio
+    group = lists.active_group(ann, [ben, cat])
+    invited = lists.group(dan, [ben, cat])
+    apply(app, deleted(ben))
+    body = lists.get(ann, group).get_json()
+    assert [(m["userId"], m["state"]) for m in body["members"]] == [(str(cat), "active")]
+    # Another invite still waits, so the pending list stays.
+    assert [m["userId"] for m in lists.get(dan, invited).get_json()["members"]] == [str(cat)]
+    assert lists.overview(ben)["items"] == [] and lists.overview(ben)["pendingInvites"] == 0
+
+
 @pytest.mark.parametrize("body", [{}, {"userId": "nope"}, {"userId": None}])
 def test_events_without_a_valid_user_are_refused(app, body):
     event = Event(USER_DELETED, 0, 0, None, {"eventId": str(uuid.uuid4()), **body})
