@@ -1,10 +1,19 @@
-"""Shared lists through the gateway: invites, membership, both editing, leaving."""
+"""Shared lists through the gateway: invites, membership, members editing, leaving, hand-over."""
 
 import uuid
 
 import pytest
 
-from tests.e2e.support import add_media, befriend, new_media_id, people, problem, shared_list
+from tests.e2e.support import (
+    add_media,
+    befriend,
+    new_media_id,
+    people,
+    personal_list,
+    problem,
+    shared_list,
+    stats_become,
+)
 
 
 @pytest.fixture
@@ -142,3 +151,47 @@ def test_only_the_owner_deletes_a_shared_list(friends):
     problem(bob.delete(path), 403)
     assert alice.delete(path).status_code == 204
     problem(bob.get(path), 404)
+
+
+def test_three_friends_share_a_list_and_the_owner_hands_it_over(gateway, friends):
+    alice, bob = friends
+    (carol,) = people(gateway, "Carol")
+    befriend(alice, carol)
+    body = {"name": "Trio", "friendIds": [bob.user_id, carol.user_id]}
+    created = alice.post("/friendswatchlists", json=body)
+    assert created.status_code == 201, created.text
+    path = f"/friendswatchlists/{created.json()['listId']}"
+    assert sorted((m["userId"], m["state"]) for m in created.json()["members"]) == sorted(
+        [(bob.user_id, "invited"), (carol.user_id, "invited")]
+    )
+    for api in (carol, bob):  # Carol answers first
+        assert [i["name"] for i in api.get("/friendswatchlists/invites").json()["items"]] == [
+            "Trio"
+        ]
+        assert api.post(f"{path}/accept").status_code == 200
+    detail = alice.get(path).json()
+    assert detail["member"] == person(carol, "Carol") and detail["state"] == "active"
+    assert [(m["displayName"], m["state"]) for m in detail["members"]] == [
+        ("Carol", "active"),
+        ("Bob", "active"),
+    ]
+
+    # Every member edits; a title Bob also holds alone counts for two people until he owns both.
+    shared_title = new_media_id()
+    add_media(bob, f"/watchlists/{personal_list(bob)}", shared_title)
+    add_media(carol, path, shared_title)
+    assert alice.patch(f"{path}/media/movie/{shared_title}", json={"rating": 7}).status_code == 200
+    stats_become(gateway, shared_title, {"added": 2, "ratingCount": 1})
+
+    handed = alice.post(f"{path}/owner", json={"userId": bob.user_id})
+    assert handed.status_code == 200, handed.text
+    assert handed.json()["owner"] == person(bob, "Bob")
+    assert [m["displayName"] for m in handed.json()["members"]] == ["Alice", "Carol"]
+    stats_become(gateway, shared_title, {"added": 1, "ratingCount": 1})
+    problem(alice.delete(path), 403)
+    problem(alice.post(f"{path}/owner", json={"userId": carol.user_id}), 403)
+
+    assert bob.delete(f"{path}/members/{carol.user_id}").status_code == 204
+    problem(carol.get(path), 404)
+    problem(carol.patch(f"{path}/media/movie/{shared_title}", json={"rating": 1}), 404)
+    assert [m["displayName"] for m in bob.get(path).json()["members"]] == ["Alice"]
