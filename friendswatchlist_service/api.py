@@ -114,7 +114,7 @@ def list_media(list_id: uuid.UUID, **args):
 @blp.doc(security=BEARER)
 @blp.doc(**IF_MATCH_DOC)
 def rename_list(body: dict, list_id: uuid.UUID):
-    """Rename a list (owner or member)."""
+    """Rename a list (owner or an active member)."""
     me, condition = caller_id(), if_match()
     renamed = services.rename(list_id=list_id, user_id=me, name=body["name"], if_match=condition)
     return answers.detail(renamed)
@@ -127,7 +127,7 @@ def rename_list(body: dict, list_id: uuid.UUID):
 @blp.doc(security=BEARER)
 @blp.doc(**IF_MATCH_DOC)
 def delete_list(list_id: uuid.UUID):
-    """Delete a list (owner only; the member gets 403)."""
+    """Delete a list (owner only; a member gets 403)."""
     services.delete_list(list_id=list_id, user_id=caller_id(), if_match=if_match())
 
 
