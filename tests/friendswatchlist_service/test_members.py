@@ -105,18 +105,45 @@ def test_a_list_holds_at_most_ten_people(client, lists, people):
     assert lists.overview(eleventh)["pendingInvites"] == 0
 
 
+def _sql(app, statement: str, **values) -> None:
+    with app.app_context():
+        db.session.execute(text(statement), values)
+        db.session.commit()
+
+
 def test_the_database_refuses_an_eleventh_person_without_the_service(app, lists, people):
     ann, *friends = people(MAX_PEOPLE)
     list_id = lists.group(ann, friends)
-    with app.app_context(), pytest.raises(IntegrityError, match="ck_shared_lists_people_count"):
-        db.session.execute(
-            text(
-                "INSERT INTO shared_list_members (list_id, user_id, state)"
-                " VALUES (:list_id, gen_random_uuid(), 'invited')"
-            ),
-            {"list_id": list_id},
+    with pytest.raises(IntegrityError, match="ck_shared_lists_people_count"):
+        _sql(
+            app,
+            "INSERT INTO shared_list_members (list_id, user_id, state)"
+            " VALUES (:list_id, gen_random_uuid(), 'invited')",
+            list_id=list_id,
         )
     assert len(lists.get(ann, list_id).get_json()["members"]) == MAX_PEOPLE - 1
+
+
+def test_the_database_keeps_the_owner_out_of_the_members(app, lists, people):
+    ann, ben = people(2)
+    list_id = lists.active(ann, ben)
+    with pytest.raises(IntegrityError, match="cannot also be its member"):
+        _sql(
+            app,
+            "INSERT INTO shared_list_members (list_id, user_id, state)"
+            " VALUES (:list_id, :ann, 'invited')",
+            list_id=list_id,
+            ann=ann,
+        )
+    with pytest.raises(IntegrityError, match="cannot also be its member"):
+        _sql(
+            app,
+            "UPDATE shared_lists SET owner_id = :ben WHERE id = :list_id",
+            ben=ben,
+            list_id=list_id,
+        )
+    body = lists.get(ann, list_id).get_json()
+    assert body["owner"]["userId"] == str(ann) and members(body) == [(str(ben), "active")]
 
 
 def test_concurrent_invites_cannot_pass_ten(app, client, lists, people):

@@ -3,7 +3,8 @@
 The member of a two-person list becomes an active member, its invitee an invite (both
 dated by the invite, the only time the old table kept). `people` counts a list's
 membership rows; a trigger keeps it under the list's row lock and bumps the list's
-version (its ETag), and a check caps it at nine besides the owner.
+version (its ETag), and a check caps it at nine besides the owner. Triggers also keep
+the owner out of the members.
 
 Going down keeps, per list, the first active member (by joined time) or, while pending,
 the first invite; the others are lost, and a pending list without invites becomes active.
@@ -28,7 +29,11 @@ BEGIN
     -- check on people refuses the eleventh person whatever the caller checked.
     IF TG_OP = 'INSERT' THEN
         UPDATE shared_lists SET people = people + 1, version = version + 1, updated_at = now()
-        WHERE id = NEW.list_id;
+        WHERE id = NEW.list_id AND owner_id <> NEW.user_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'the owner of shared list % cannot also be its member', NEW.list_id
+                USING ERRCODE = 'check_violation';
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
         UPDATE shared_lists SET people = people - 1, version = version + 1, updated_at = now()
         WHERE id = OLD.list_id;
@@ -43,6 +48,23 @@ $$
 _PEOPLE_TRIGGER = (
     "CREATE TRIGGER shared_list_members_people AFTER INSERT OR UPDATE OR DELETE"
     " ON shared_list_members FOR EACH ROW EXECUTE FUNCTION shared_list_people()"
+)
+# The other half of "the owner is never a member": a new owner leaves the members first.
+_OWNER_FUNCTION = """
+CREATE FUNCTION shared_list_owner_not_member() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM shared_list_members
+               WHERE list_id = NEW.id AND user_id = NEW.owner_id) THEN
+        RAISE EXCEPTION 'the owner of shared list % cannot also be its member', NEW.id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$
+"""
+_OWNER_TRIGGER = (
+    "CREATE TRIGGER shared_lists_owner_not_member BEFORE UPDATE OF owner_id ON shared_lists"
+    " FOR EACH ROW EXECUTE FUNCTION shared_list_owner_not_member()"
 )
 _OLD_PEOPLE_CHECK = (
     "(state = 'pending' AND invitee_id IS NOT NULL AND member_id IS NULL)"
@@ -94,11 +116,13 @@ def upgrade() -> None:
     for column in ("member_id", "invitee_id", "sent_at"):
         op.drop_column("shared_lists", column)
     op.create_check_constraint("ck_shared_lists_people_count", "shared_lists", "people BETWEEN 0 AND 9")
-    op.execute(_PEOPLE_FUNCTION)
-    op.execute(_PEOPLE_TRIGGER)
+    for statement in (_PEOPLE_FUNCTION, _PEOPLE_TRIGGER, _OWNER_FUNCTION, _OWNER_TRIGGER):
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER shared_lists_owner_not_member ON shared_lists")
+    op.execute("DROP FUNCTION shared_list_owner_not_member()")
     op.execute("DROP TRIGGER shared_list_members_people ON shared_list_members")
     op.execute("DROP FUNCTION shared_list_people()")
     op.drop_constraint("ck_shared_lists_people_count", "shared_lists", type_="check")
