@@ -280,3 +280,40 @@ def test_who_may_remove_whom(client, lists, people):
     assert_problem(client.delete(f"{path}/{ann}", headers=identity(ann)), 422)
     assert_problem(client.delete(f"{path}/{outsider}", headers=identity(ann)), 404)
     assert len(lists.get(ann, list_id).get_json()["members"]) == 2
+
+
+def test_a_change_of_people_changes_the_lists_etag(client, lists, people):
+    ann, ben, cat = people(3)
+    list_id = lists.active(ann, ben)
+    lists.befriend(ann, cat)
+    path = f"/friendswatchlists/{list_id}"
+    tags = [lists.get(ann, list_id).headers["ETag"]]
+    steps = [
+        lambda: invite(client, ann, list_id, cat),
+        lambda: client.post(f"{path}/accept", headers=identity(cat)),
+        lambda: client.delete(f"{path}/members/{ben}", headers=identity(ann)),
+    ]
+    for step in steps:
+        assert step().status_code < 300
+        again = client.get(path, headers={**identity(ann), "If-None-Match": tags[-1]})
+        assert again.status_code == 200
+        tags.append(again.headers["ETag"])
+    assert len(set(tags)) == len(tags)
+
+
+def test_inviting_and_handing_over_make_one_name_call_each(client, lists, people, user_service):
+    ann, ben, cat = people(3)
+    list_id = lists.active(ann, ben)
+    lists.befriend(ann, cat)
+    calls = [
+        lambda: invite(client, ann, list_id, cat),
+        lambda: client.post(
+            f"/friendswatchlists/{list_id}/owner", json={"userId": str(ben)}, headers=identity(ann)
+        ),
+    ]
+    for call in calls:
+        before = user_service.counter.batch_lookups()
+        response = call()
+        assert response.status_code < 300 and "degraded" not in response.get_json()
+        assert user_service.counter.batch_lookups() - before == 1
+        assert all(m["displayName"] for m in response.get_json()["members"])
