@@ -1,17 +1,62 @@
-"""Owners of lists of more than two: handing over, and the leave rules."""
+"""Owners of lists of more than two: removing people, handing over, and the leave rules."""
 
 import pytest
 
 from tests.helpers import assert_problem, identity
 
 from .test_events import changes, people, queued
-from .test_members import members
+from .test_members import invite, members
 
 
 @pytest.fixture
 def trio(make_user):
     """Ann, Ben, Cat and Dan."""
     return [make_user(n) for n in ("Ann", "Ben", "Cat", "Dan")]
+
+
+def test_the_owner_removes_a_member_who_then_gets_404(client, lists, trio):
+    ann, ben, cat, _ = trio
+    list_id = lists.active_group(ann, [ben, cat])
+    lists.add(ben, list_id, 5)
+    gone = client.delete(f"/friendswatchlists/{list_id}/members/{ben}", headers=identity(ann))
+    assert gone.status_code == 204
+    assert_problem(lists.get(ben, list_id), 404)
+    assert_problem(
+        client.patch(
+            f"/friendswatchlists/{list_id}/media/movie/5", json={"rating": 1}, headers=identity(ben)
+        ),
+        404,
+    )
+    assert list_id not in {i["listId"] for i in lists.overview(ben)["items"]}
+    body = lists.get(cat, list_id).get_json()
+    assert members(body) == [(str(cat), "active")] and body["mediaCount"] == 1
+
+
+def test_the_owner_withdraws_an_invite_and_the_pending_list_stays(client, lists, trio):
+    ann, ben, *_ = trio
+    list_id = lists.create(ann, ben)
+    assert (
+        client.delete(
+            f"/friendswatchlists/{list_id}/members/{ben}", headers=identity(ann)
+        ).status_code
+        == 204
+    )
+    assert client.get("/friendswatchlists/invites", headers=identity(ben)).get_json()["items"] == []
+    assert_problem(client.post(f"/friendswatchlists/{list_id}/accept", headers=identity(ben)), 404)
+    body = lists.get(ann, list_id).get_json()
+    assert body["members"] == [] and body["state"] == "pending"
+    assert invite(client, ann, list_id, ben).status_code == 201  # and may ask again
+
+
+def test_who_may_remove_whom(client, lists, trio):
+    ann, ben, cat, outsider = trio
+    list_id = lists.active_group(ann, [ben, cat])
+    path = f"/friendswatchlists/{list_id}/members"
+    assert_problem(client.delete(f"{path}/{cat}", headers=identity(ben)), 403)
+    assert_problem(client.delete(f"{path}/{cat}", headers=identity(outsider)), 404)
+    assert_problem(client.delete(f"{path}/{ann}", headers=identity(ann)), 422)
+    assert_problem(client.delete(f"{path}/{outsider}", headers=identity(ann)), 404)
+    assert len(lists.get(ann, list_id).get_json()["members"]) == 2
 
 
 def hand_over(client, owner, list_id, to):
