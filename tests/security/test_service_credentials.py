@@ -25,7 +25,8 @@ NAMES = [spec.name for spec in SERVICES]
 INTERNAL = [
     ("user", "PUT", "/internal/users/{new}", {"displayName": "Made"}, {"auth"}),
     ("user", "DELETE", "/internal/users/{new}", None, {"auth"}),
-    ("user", "GET", "/internal/users?ids={alice}", None, {"activity", "friends", "friendswatchlist"}),
+    ("user", "GET", "/internal/users?ids={alice}", None,
+     {"activity", "friends", "friendswatchlist"}),
     ("watchlist", "GET", "/internal/media-counts?after=0&limit=5", None, {"mediastatistics"}),
     ("friendswatchlist", "GET", "/internal/media-counts?after=0&limit=5", None,
      {"mediastatistics"}),
