@@ -68,7 +68,8 @@ def from_common(friend, status: str | None = None, **extra) -> dict:
 
 
 def media(body: dict) -> list[tuple]:
-    return [(m["mediaType"], m["mediaId"], m["status"]) for m in body["media"]]
+    """The list's entries, in (mediaType, mediaId) order (a page orders ties by mediaId)."""
+    return sorted((m["mediaType"], m["mediaId"], m["status"]) for m in body["media"])
 
 
 def queued(app, list_id: str) -> list[dict]:
