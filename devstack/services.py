@@ -60,6 +60,9 @@ BORROWED_ROUTES: tuple[BorrowedRoute, ...] = (
     BorrowedRoute("person-watchlists", "watchlist", f"PathRegexp(`^/users/{_UUID}/watchlists$`)"),
     # a person's activity: kept by the activity service from events, under the person's path
     BorrowedRoute("person-activity", "activity", f"PathRegexp(`^/users/{_UUID}/activity$`)"),
+    # titles the caller and a friend both hold: kept by the watchlist service (entries and
+    # their lists' visibility), read under the friend's path
+    BorrowedRoute("friends-common", "watchlist", f"PathRegexp(`^/friends/{_UUID}/common$`)"),
     # file imports: up to 10 MiB (watchlist_service/transfer_api.py, MAX_IMPORT_BYTES)
     BorrowedRoute(
         "watchlist-import",

@@ -22,7 +22,7 @@ from servicekit.preconditions import (
 )
 from servicekit.user_names import Names, display_names
 
-from . import entries, services
+from . import common, entries, services
 from .models import Entry, SharedList, db, idempotency_keys
 from .schemas import (
     EntryCreate,
@@ -116,7 +116,13 @@ def overview(limit: int, cursor: str | None):
 @blp.response(201, ListOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
 def create_list(body: dict):
-    """Create a pending list and invite a friend to it."""
+    """Create a pending list and invite a friend to it (`fromCommon`: filled with the
+    titles the two have in common)."""
+    if "fromCommon" in body:
+        made = common.create_from_common(
+            owner_id=caller_id(), from_common=body["fromCommon"], name=body.get("name")
+        )
+        return _detail(*made)
     shared, names = services.create_list(
         owner_id=caller_id(), friend_id=body["friendId"], name=body["name"]
     )

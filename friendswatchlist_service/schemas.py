@@ -44,11 +44,30 @@ def _rating() -> fields.Integer:
     )
 
 
-class ListCreate(Schema):
-    """`POST /friendswatchlists`."""
+class FromCommon(Schema):
+    """`fromCommon` of `POST /friendswatchlists`: a friend, and the status both hold titles in."""
 
-    name = _name()
     friendId = fields.UUID(required=True)
+    status = _status(load_default="added")
+
+
+class ListCreate(Schema):
+    """`POST /friendswatchlists`: `{name, friendId}`, or `{name?, fromCommon}` (exactly one
+    of `friendId` and `fromCommon`)."""
+
+    name = _name(required=False)
+    friendId = fields.UUID()
+    fromCommon = fields.Nested(
+        FromCommon,
+        metadata={"description": "Invite this friend and fill the list with the titles in common."},
+    )
+
+    @validates_schema
+    def _one_friend(self, data: dict, **_kwargs) -> None:
+        if ("friendId" in data) == ("fromCommon" in data):
+            raise ValidationError("Give exactly one of friendId and fromCommon.", "friendId")
+        if "friendId" in data and "name" not in data:
+            raise ValidationError("Missing data for required field.", "name")
 
 
 class ListUpdate(Schema):

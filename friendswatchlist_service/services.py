@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_
@@ -118,9 +119,13 @@ def _require(if_match: IfMatch, version: int) -> None:
 
 
 def create_list(
-    *, owner_id: uuid.UUID, friend_id: uuid.UUID, name: str
+    *,
+    owner_id: uuid.UUID,
+    friend_id: uuid.UUID,
+    name: str,
+    fill: Callable[[SharedList], None] | None = None,
 ) -> tuple[SharedList, Names]:
-    """A pending list with an invite to `friend_id`.
+    """A pending list with an invite to `friend_id`; `fill` adds to it in the same transaction.
 
     422 for oneself, 404 for an unknown user, 403 for someone who is not an accepted
     friend (so nobody can be sent lists by strangers), 409 past `MAX_PENDING_INVITES`
@@ -157,6 +162,8 @@ def create_list(
         sent_at=func.now(),
     )
     db.session.add(shared)
+    if fill is not None:
+        fill(shared)
     db.session.commit()
     return shared, names
 

@@ -33,6 +33,8 @@ INTERNAL = [
     ("mediastatistics", "POST", "/internal/reconcile", None, {"mediastatistics"}),
     ("friends", "GET", "/internal/friendships/{alice}/{new}", None,
      {"friendswatchlist", "mediastatistics", "watchlist"}),
+    ("watchlist", "GET", "/internal/common?userId={alice}&friendId={new}&status=added", None,
+     {"friendswatchlist"}),
 ]  # fmt: skip
 CASES = [
     (callee, method, path, body, caller, caller in accepted)
