@@ -48,6 +48,7 @@ COPY --chown=root:root watchlist_service /app/watchlist_service
 COPY --chown=root:root friends_service /app/friends_service
 COPY --chown=root:root friendswatchlist_service /app/friendswatchlist_service
 COPY --chown=root:root mediastatistics_service /app/mediastatistics_service
+COPY --chown=root:root activity_service /app/activity_service
 
 USER 10001:10001
 EXPOSE 8000

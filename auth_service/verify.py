@@ -30,7 +30,7 @@ from .tokens import InvalidToken, bearer_token
 gateway = Blueprint("gateway", __name__)
 
 API_PREFIXES = frozenset(
-    {"auth", "users", "watchlists", "friends", "friendswatchlists", "mediastatistics"}
+    {"auth", "users", "watchlists", "friends", "friendswatchlists", "mediastatistics", "activity"}
 )
 _READ = frozenset({"GET", "HEAD"})
 _PUBLIC_POSTS = frozenset({"/auth/signup", "/auth/signin", "/auth/refresh"})
@@ -54,10 +54,11 @@ def _is_uuid(segment: str) -> bool:
 
 
 def _readable_by_visibility(segments: list[str]) -> bool:
-    """A read the service may answer without a token: a person's figures or lists, a
-    list or its media page (what visibility shows to anyone)."""
+    """A read the service may answer without a token: a person's figures, lists or
+    activity, a list or its media page (what visibility shows to anyone)."""
     if len(segments) == 3 and segments[0] == "users":
-        return segments[2] == "stats" or (segments[2] == "watchlists" and _is_uuid(segments[1]))
+        by_visibility = segments[2] in ("watchlists", "activity") and _is_uuid(segments[1])
+        return segments[2] == "stats" or by_visibility
     if 2 <= len(segments) <= 3 and segments[0] == "watchlists" and _is_uuid(segments[1]):
         return len(segments) == 2 or segments[2] == "media"
     return False

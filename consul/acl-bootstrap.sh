@@ -20,7 +20,7 @@
 # that exists only after the agent started would leave its first syncs failing.
 set -eu
 
-SERVICES="auth user watchlist friends friendswatchlist mediastatistics"
+SERVICES="auth user watchlist friends friendswatchlist mediastatistics activity"
 CATALOG_READ='service_prefix "" { policy = "read" }
 node_prefix "" { policy = "read" }'
 

@@ -32,6 +32,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("friends", "friends_service", 4, "/friends", True),
     ServiceSpec("friendswatchlist", "friendswatchlist_service", 5, "/friendswatchlists", True),
     ServiceSpec("mediastatistics", "mediastatistics_service", 6, "/mediastatistics", True),
+    ServiceSpec("activity", "activity_service", 8, "/activity", True),
 )
 
 
@@ -57,6 +58,11 @@ BORROWED_ROUTES: tuple[BorrowedRoute, ...] = (
     BorrowedRoute("person-stats", "mediastatistics", f"PathRegexp(`^/users/{_UUID}/stats$`)"),
     # a person's visible lists: kept by the watchlist service, listed under the person's path
     BorrowedRoute("person-watchlists", "watchlist", f"PathRegexp(`^/users/{_UUID}/watchlists$`)"),
+    # a person's activity: kept by the activity service from events, under the person's path
+    BorrowedRoute("person-activity", "activity", f"PathRegexp(`^/users/{_UUID}/activity$`)"),
+    # titles the caller and a friend both hold: kept by the watchlist service (entries and
+    # their lists' visibility), read under the friend's path
+    BorrowedRoute("friends-common", "watchlist", f"PathRegexp(`^/friends/{_UUID}/common$`)"),
     # file imports: up to 10 MiB (watchlist_service/transfer_api.py, MAX_IMPORT_BYTES)
     BorrowedRoute(
         "watchlist-import",

@@ -20,7 +20,7 @@ from servicekit.preconditions import (
     tagged,
 )
 
-from . import answers, entries, services
+from . import answers, common, entries, services
 from .models import Entry, SharedList, db, idempotency_keys
 from .schemas import (
     EntryCreate,
@@ -69,7 +69,13 @@ def overview(limit: int, cursor: str | None):
 @blp.response(201, ListOut, headers=ETAG_HEADER)
 @blp.doc(security=BEARER)
 def create_list(body: dict):
-    """Create a pending list and invite one friend (`friendId`) or several (`friendIds`)."""
+    """Create a pending list inviting one friend (`friendId`) or several (`friendIds`);
+    `fromCommon`: inviting one, filled with the titles the two have in common."""
+    if "fromCommon" in body:
+        made = common.create_from_common(
+            owner_id=caller_id(), from_common=body["fromCommon"], name=body.get("name")
+        )
+        return answers.detail(*made)
     shared, names = services.create_list(
         owner_id=caller_id(),
         name=body["name"],

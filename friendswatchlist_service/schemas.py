@@ -51,24 +51,38 @@ def _distinct(ids: list) -> None:
         raise ValidationError("Name each friend once.")
 
 
+class FromCommon(Schema):
+    """`fromCommon` of `POST /friendswatchlists`: a friend, and the status both hold titles in."""
+
+    friendId = fields.UUID(required=True)
+    status = _status(load_default="added")
+
+
 class ListCreate(Schema):
-    """`POST /friendswatchlists`: a name and exactly one of the ways to invite."""
+    """`POST /friendswatchlists`: `{name, friendId}`, `{name, friendIds}` or
+    `{name?, fromCommon}` (exactly one of the three ways to invite)."""
 
-    INVITES = ("friendId", "friendIds")
+    INVITES = ("friendId", "friendIds", "fromCommon")
 
-    name = _name()
+    name = _name(required=False)
     friendId = fields.UUID()
     friendIds = fields.List(
         fields.UUID(),
         validate=validate.And(validate.Length(min=1, max=MAX_PEOPLE - 1), _distinct),
         metadata={"description": f"Up to {MAX_PEOPLE - 1} friends, each invited."},
     )
+    fromCommon = fields.Nested(
+        FromCommon,
+        metadata={"description": "Invite this friend and fill the list with the titles in common."},
+    )
 
     @validates_schema
-    def _one_way_to_invite(self, data: dict, **kwargs) -> None:
+    def _one_way_to_invite(self, data: dict, **_kwargs) -> None:
         given = [name for name in self.INVITES if name in data]
         if len(given) != 1:
-            raise ValidationError(f"Give exactly one of {', '.join(self.INVITES)}.")
+            raise ValidationError(f"Give exactly one of {', '.join(self.INVITES)}.", "friendId")
+        if "fromCommon" not in data and "name" not in data:
+            raise ValidationError("Missing data for required field.", "name")
 
 
 class PersonRef(Schema):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_
@@ -171,8 +171,10 @@ def create_list(
     name: str,
     friend_id: uuid.UUID | None = None,
     friend_ids: Sequence[uuid.UUID] = (),
+    fill: Callable[[SharedList], None] | None = None,
 ) -> tuple[SharedList, Names]:
-    """A pending list with an invite to each friend (`friend_id` for one, `friend_ids`).
+    """A pending list inviting each friend (`friend_id` for one, or `friend_ids`); `fill`
+    adds to it in the same transaction.
 
     422 for oneself, 404 for an unknown user, 403 for someone who is not an accepted
     friend (so nobody can be sent lists by strangers), 409 past `MAX_PEOPLE` on the list
@@ -186,6 +188,8 @@ def create_list(
     db.session.add(shared)
     db.session.flush()
     invitations.invite(shared, invitees)
+    if fill is not None:
+        fill(shared)
     db.session.commit()
     return shared, names
 

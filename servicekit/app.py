@@ -1,4 +1,4 @@
-"""The parts of every service's `create_app` that are the same in all six."""
+"""The parts of every service's `create_app` that are the same in all seven."""
 
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ READS: dict[str, tuple[str, ...]] = {
     "friends": (USER_DELETED,),
     "friendswatchlist": (USER_DELETED,),
     "mediastatistics": (MEDIA_ENTRY_CHANGED,),
+    "activity": (MEDIA_ENTRY_CHANGED, FRIENDSHIP_CHANGED, USER_DELETED),
 }
 # the consumer group each reader commits its offsets in (its worker's GROUP_ID)
 GROUPS: dict[str, str] = {name: f"{name}-service" for name in READS}

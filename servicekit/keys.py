@@ -20,7 +20,15 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 KEY_BYTES = 32
-SERVICE_NAMES = ("auth", "user", "watchlist", "friends", "friendswatchlist", "mediastatistics")
+SERVICE_NAMES = (
+    "auth",
+    "user",
+    "watchlist",
+    "friends",
+    "friendswatchlist",
+    "mediastatistics",
+    "activity",
+)
 
 
 class InvalidKey(ValueError):

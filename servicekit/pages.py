@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, send_from_directory
 
 from .problem_types import PROBLEM_TYPES
 
-# The six OpenAPI documents, each at its service's gateway prefix.
+# The seven OpenAPI documents, each at its service's gateway prefix.
 API_DOCUMENTS = (
     ("auth", "/auth/openapi.json"),
     ("users", "/users/openapi.json"),
@@ -25,6 +25,7 @@ API_DOCUMENTS = (
     ("friends", "/friends/openapi.json"),
     ("friendswatchlists", "/friendswatchlists/openapi.json"),
     ("mediastatistics", "/mediastatistics/openapi.json"),
+    ("activity", "/activity/openapi.json"),
 )
 _ASSETS = frozenset(
     {
@@ -71,7 +72,7 @@ _INIT_SCRIPT = """window.ui = SwaggerUIBundle({
 
 @bp.get("/docs")
 def docs() -> Response:
-    """Swagger UI over the six services' OpenAPI documents."""
+    """Swagger UI over the seven services' OpenAPI documents."""
     return Response(_DOCS_PAGE, mimetype="text/html")
 
 

@@ -71,7 +71,7 @@ def put_user(body: dict, user_id: uuid.UUID):
 
 
 @internal.get("/users")
-@service_credential_required("friends", "friendswatchlist")
+@service_credential_required("activity", "friends", "friendswatchlist")
 def batch_users():
     """Profiles by `?ids=a,b` (at most 100) for other services' display names."""
     raw = request.args.get("ids", "")

@@ -9,6 +9,7 @@ from flask import Flask
 from servicekit.app import create_service_app, finish_service_app
 
 from .api import blp, internal
+from .common_api import common, internal_common
 from .models import db
 from .people_api import people
 from .transfer_api import transfer_blp
@@ -33,5 +34,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     api.register_blueprint(watch_blp)
     api.register_blueprint(people)
     api.register_blueprint(transfer_blp)
+    api.register_blueprint(common)
     app.register_blueprint(internal)
+    app.register_blueprint(internal_common)
     return app

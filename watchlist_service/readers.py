@@ -24,6 +24,10 @@ from .queries import NO_LIST
 
 _friendships = FriendshipCache(ttl=5.0)
 _BY_LINK = frozenset({PUBLIC, UNLISTED})
+NOT_FRIENDS = "No friend with this id."
+# Seconds a caller waits before asking again while friendship is unknown: the kit's
+# breaker (servicekit/http.py) stays open about this long after repeated failures.
+FRIENDS_RETRY_AFTER_S = 5
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class Reader:
 _OWNER = Reader(True, frozenset(VISIBILITIES), frozenset(VISIBILITIES))
 _STRANGER = Reader(False, _BY_LINK, frozenset({PUBLIC}))
 _FRIEND = Reader(False, _BY_LINK | {FRIENDS_ONLY}, frozenset({PUBLIC, FRIENDS_ONLY}))
+# What a friend finds listed under a person: the lists "we both want to watch" reads.
+FRIEND_LISTED = _FRIEND.listed
 
 
 def reader_of(owner: uuid.UUID, caller: uuid.UUID | None) -> Reader:
@@ -51,6 +57,26 @@ def reader_of(owner: uuid.UUID, caller: uuid.UUID | None) -> Reader:
         return _FRIEND if _friendships.are_friends(caller, owner) else _STRANGER
     except ServiceUnavailable:
         return Reader(False, _STRANGER.visibilities, _STRANGER.listed, degraded=True)
+
+
+def friend_reader(friend: uuid.UUID, caller: uuid.UUID) -> Reader:
+    """A friend's view of `friend`'s lists, for answers that exist only between friends.
+
+    404 for a stranger, an unknown id or the caller themself (nothing is revealed); 503
+    with Retry-After while the friends service cannot tell, since no stranger's view
+    would be a true answer.
+    """
+    if friend == caller:
+        raise NotFound(NOT_FRIENDS)
+    try:
+        friends = _friendships.are_friends(caller, friend)
+    except ServiceUnavailable as exc:
+        raise ServiceUnavailable(
+            f"Friendship cannot be checked now: {exc.detail}", retry_after=FRIENDS_RETRY_AFTER_S
+        ) from None
+    if not friends:
+        raise NotFound(NOT_FRIENDS)
+    return _FRIEND
 
 
 def readable(found: WatchList, caller: uuid.UUID | None) -> Reader:

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from servicekit.contract import (
     MAX_MEDIA_ID,
     MAX_RATING,
+    MEDIA_TYPES,
     MIN_MEDIA_ID,
     MIN_RATING,
     PRIVATE,
@@ -184,3 +185,33 @@ class PersonListPage(ListPage):
             "description": "True when friendship could not be checked: `friends` lists left out."
         }
     )
+
+
+class CommonArgs(PageArgs):
+    """`GET /friends/{userId}/common?status=&mediaType=&limit=&cursor=`."""
+
+    status = _status(
+        load_default="added",
+        metadata={"description": "The entry status both hold the titles in (default `added`)."},
+    )
+    mediaType = fields.String(
+        data_key="mediaType",
+        attribute="media_type",
+        load_default=None,
+        validate=validate.OneOf(MEDIA_TYPES),
+        metadata={"description": "`movie` or `tv`: only titles of that type."},
+    )
+
+
+class TitleOut(Schema):
+    """One title: `mediaType` and `mediaId`."""
+
+    mediaType = fields.String()
+    mediaId = fields.Integer()
+
+
+class CommonPage(Schema):
+    """A page of the titles the caller and a friend both hold, by (mediaType, mediaId)."""
+
+    items = fields.List(fields.Nested(TitleOut))
+    nextCursor = fields.String(allow_none=True)

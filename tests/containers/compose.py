@@ -25,7 +25,15 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
-SERVICE_NAMES = ("auth", "user", "watchlist", "friends", "friendswatchlist", "mediastatistics")
+SERVICE_NAMES = (
+    "auth",
+    "user",
+    "watchlist",
+    "friends",
+    "friendswatchlist",
+    "mediastatistics",
+    "activity",
+)
 ROUTED = {
     "auth": "/auth",
     "user": "/users",
@@ -33,6 +41,7 @@ ROUTED = {
     "friends": "/friends",
     "friendswatchlist": "/friendswatchlists",
     "mediastatistics": "/mediastatistics",
+    "activity": "/activity",
 }
 
 

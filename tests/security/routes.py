@@ -29,6 +29,7 @@ PROTECTED_ROUTES = [
     ("POST", "/friends/requests/{request}/accept", None),
     ("POST", "/friends/requests/{request}/decline", None),
     ("DELETE", "/friends/requests/{request}", None),
+    ("GET", "/friends/{dave}/common", None),
     ("DELETE", "/friends/{dave}", None),
     ("GET", "/friendswatchlists", None),
     ("POST", "/friendswatchlists", {"name": "planted", "friendId": "{alice}"}),

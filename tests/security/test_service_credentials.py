@@ -25,13 +25,16 @@ NAMES = [spec.name for spec in SERVICES]
 INTERNAL = [
     ("user", "PUT", "/internal/users/{new}", {"displayName": "Made"}, {"auth"}),
     ("user", "DELETE", "/internal/users/{new}", None, {"auth"}),
-    ("user", "GET", "/internal/users?ids={alice}", None, {"friends", "friendswatchlist"}),
+    ("user", "GET", "/internal/users?ids={alice}", None,
+     {"activity", "friends", "friendswatchlist"}),
     ("watchlist", "GET", "/internal/media-counts?after=0&limit=5", None, {"mediastatistics"}),
     ("friendswatchlist", "GET", "/internal/media-counts?after=0&limit=5", None,
      {"mediastatistics"}),
     ("mediastatistics", "POST", "/internal/reconcile", None, {"mediastatistics"}),
     ("friends", "GET", "/internal/friendships/{alice}/{new}", None,
      {"friendswatchlist", "mediastatistics", "watchlist"}),
+    ("watchlist", "GET", "/internal/common?userId={alice}&friendId={new}&status=added", None,
+     {"friendswatchlist"}),
 ]  # fmt: skip
 CASES = [
     (callee, method, path, body, caller, caller in accepted)

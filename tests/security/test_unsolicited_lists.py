@@ -1,6 +1,6 @@
 """Nobody can push shared lists at a stranger, nor flood a friend with invites."""
 
-from friendswatchlist_service.services import MAX_PENDING_INVITES
+from friendswatchlist_service.invitations import MAX_PENDING_INVITES
 from tests.helpers import sign_up
 
 from .support import assert_problem
