@@ -272,3 +272,18 @@ def test_inviting_and_handing_over_make_one_name_call_each(client, lists, people
         assert response.status_code < 300 and "degraded" not in response.get_json()
         assert user_service.counter.batch_lookups() - before == 1
         assert all(m["displayName"] for m in response.get_json()["members"])
+
+
+def test_invites_page_newest_first_with_a_cursor(client, lists, people):
+    ann, cat, ben = people(3)
+    made = [lists.group(owner, [ben], f"L{i}") for i, owner in enumerate([ann, cat, ann, cat, ann])]
+    seen, cursor = [], None
+    while True:
+        url = "/friendswatchlists/invites?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=identity(ben)).get_json()
+        assert len(page["items"]) <= 2
+        seen += [i["listId"] for i in page["items"]]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert seen == made[::-1]
