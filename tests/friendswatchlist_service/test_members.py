@@ -70,6 +70,7 @@ def test_several_friends_are_invited_and_each_answers(client, lists, people):
         ({"friendIds": "a"}, "not a list"),
         ({"friendIds": ["not-a-uuid"]}, "bad id"),
         ("both", "friendId and friendIds"),
+        ("common", "friendIds and fromCommon"),
         ("twice", "the same friend twice"),
         ("ten", "ten friends"),
         ("self", "oneself among them"),
@@ -80,6 +81,7 @@ def test_a_bad_invite_list_is_422_and_creates_nothing(client, lists, people, ext
     lists.befriend(ann, ben)
     bodies = {
         "both": {"friendId": str(ben), "friendIds": [str(ben)]},
+        "common": {"friendIds": [str(ben)], "fromCommon": {"friendId": str(ben)}},
         "twice": {"friendIds": [str(ben), str(ben)]},
         "ten": {"friendIds": [str(ben)] + [str(p) for p in people(MAX_PEOPLE - 1)]},
         "self": {"friendIds": [str(ben), str(ann)]},
