@@ -119,12 +119,16 @@ def _locked(query) -> SharedList | None:
 def visible(*, list_id: uuid.UUID, user_id: uuid.UUID, lock: bool = False) -> SharedList:
     """A list the user owns or is an active member of; NotFound for anyone else.
 
-    With `lock`, membership is read after the list's lock is held, so a member removed
-    meanwhile is refused rather than let through on an older snapshot.
+    Only those people's requests lock the row; with `lock`, membership is read again
+    once the lock is held, so a member removed meanwhile is refused rather than let
+    through on the older snapshot the locking query saw.
     """
-    query = select(SharedList).where(SharedList.id == list_id)
+    query = select(SharedList).where(
+        SharedList.id == list_id,
+        or_(SharedList.owner_id == user_id, SharedList.id.in_(_memberships(user_id, ACTIVE))),
+    )
     shared = _locked(query) if lock else db.session.scalars(query).first()
-    if shared is not None and shared.owner_id != user_id:
+    if lock and shared is not None and shared.owner_id != user_id:
         row = membership(list_id, user_id)
         if row is None or row.state != ACTIVE:
             shared = None
