@@ -42,6 +42,21 @@ def make_user(user_service):
 
 
 @pytest.fixture
+def alice(make_user):
+    return make_user("Alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("Bob")
+
+
+@pytest.fixture
+def carol(make_user):
+    return make_user("Carol")
+
+
+@pytest.fixture
 def activity_env(create_database, topic_prefix):
     """One isolated deployment: its own database, topic prefix and consumer group."""
     tag = uuid.uuid4().hex[:8]

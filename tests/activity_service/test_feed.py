@@ -14,21 +14,6 @@ from tests.helpers import assert_problem, identity
 from .support import PersonalList
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("Alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("Bob")
-
-
-@pytest.fixture
-def carol(make_user):
-    return make_user("Carol")
-
-
 def kinds(page: dict) -> list[tuple]:
     return [(item["type"], item["mediaId"]) for item in page["items"]]
 

@@ -16,21 +16,6 @@ from .support import PersonalList
 
 
 @pytest.fixture
-def alice(make_user):
-    return make_user("Alice")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("Bob")
-
-
-@pytest.fixture
-def carol(make_user):
-    return make_user("Carol")
-
-
-@pytest.fixture
 def bobs_lists(feeds, alice, bob):
     """Bob (Alice's friend) added one title to a list of each visibility."""
     feeds.befriend(alice, bob)
