@@ -102,6 +102,22 @@ def load(activity_url: str, user_url: str, readers: tuple[str, str], args) -> in
     return len(activities)
 
 
+def explain(activity_url: str, readers: tuple[str, str]) -> list[str]:
+    """The plan of the feed's first page for each reader, as the route runs it."""
+    from activity_service.feed import _FEED
+
+    sql = "EXPLAIN (ANALYZE, BUFFERS) " + _FEED.replace(":reader", "%(reader)s").replace(
+        ":after_at", "NULL"
+    ).replace(":after_id", "NULL").replace(":limit", "51")
+    lines = []
+    with psycopg.connect(activity_url) as conn:
+        for reader in readers:
+            plan = [row[0] for row in conn.execute(sql, {"reader": reader})]
+            lines.append(f"reader {reader}: " + plan[-1].strip())
+            lines += [f"  {line}" for line in plan if "Scan" in line or "Join" in line]
+    return lines
+
+
 def fan_out_cost(stack, writers: tuple[uuid.UUID, uuid.UUID], adds: int = 500) -> list[float]:
     """Milliseconds per event of the consumer's handler, for each writer."""
     from activity_service import create_app
@@ -168,6 +184,7 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {token}"}
             return lambda s: s.get(f"{gateway}/activity", headers=headers, timeout=10)
 
+        plans = explain(stack.env_for("activity")["DATABASE_URL"], (big, small))
         for token in (big_token, small_token):  # warm both paths and check the answers
             body = reader(token)(__import__("requests")).json()
             assert len(body["items"]) == PAGE and not body["degraded"], body
@@ -181,6 +198,7 @@ def main() -> None:
         writers = (uuid.UUID(big), uuid.UUID(small))
         per_event = fan_out_cost(stack, writers)
     print(command_line())
+    print("\n".join(plans))
     for run in runs.values():
         print(run.line())
     large, few = runs.values()

@@ -121,6 +121,10 @@ def create_service_app(
         # `return "", 204` would otherwise be labelled text/html
         if response.status_code == 204:
             response.headers.pop("Content-Type", None)
+        # Who asks decides what is answered (a list read by its owner shows notes, by a
+        # friend more lists than by a stranger): no shared cache may serve one caller's
+        # answer to another.
+        response.vary.add("Authorization")
         return response
 
     signer = CredentialSigner(settings.service_name, keys.private_key(settings.service_key))

@@ -79,6 +79,9 @@ def test_a_list_and_its_media_page_open_as_its_visibility_says(client, shelf, re
         assert visibility.title() not in shown.get_data(as_text=True)
         return
     assert (shown.status_code, page.status_code) == (200, 200)
+    # the owner's answer (with notes) and a stranger's differ: no shared cache may mix them
+    assert "Authorization" in shown.headers.get("Vary", "")
+    assert "Authorization" in page.headers.get("Vary", "")
     body = shown.get_json()
     assert body["visibility"] == visibility and body["mediaCount"] == 1
     entries = body["media"] + page.get_json()["items"]
