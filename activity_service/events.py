@@ -29,7 +29,7 @@ from servicekit.contract import (
     STATUSES,
     VISIBILITIES,
 )
-from servicekit.messages import PoisonEvent
+from servicekit.messages import PoisonEvent, is_int, occurred_at
 
 
 @dataclass(frozen=True)
@@ -66,24 +66,12 @@ class FriendshipChange:
 
 
 def _uuid(value: Any, name: str) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise PoisonEvent(f"{name} is not a UUID")
     try:
-        return uuid.UUID(str(value)) if isinstance(value, str) else uuid.UUID(int=-1)
+        return uuid.UUID(value)
     except ValueError:
         raise PoisonEvent(f"{name} is not a UUID") from None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _time(body: dict[str, Any]) -> datetime:
-    try:
-        occurred = datetime.fromisoformat(str(body.get("occurredAt")).replace("Z", "+00:00"))
-    except ValueError:
-        raise PoisonEvent("occurredAt is not an ISO 8601 time") from None
-    if occurred.tzinfo is None:
-        raise PoisonEvent("occurredAt has no time zone")
-    return occurred
 
 
 def _side(body: dict[str, Any], name: str) -> Side | None:
@@ -95,7 +83,7 @@ def _side(body: dict[str, Any], name: str) -> Side | None:
     status, rating = entry.get("status"), entry.get("rating")
     if status not in STATUSES:
         raise PoisonEvent(f"{name}.status is not one of {', '.join(STATUSES)}")
-    if rating is not None and not (_is_int(rating) and MIN_RATING <= rating <= MAX_RATING):
+    if rating is not None and not (is_int(rating) and MIN_RATING <= rating <= MAX_RATING):
         raise PoisonEvent(f"{name}.rating is not null or an integer {MIN_RATING} to {MAX_RATING}")
     visibility = entry.get("visibility", body.get("visibility")) or PRIVATE
     if visibility not in VISIBILITIES:
@@ -112,9 +100,7 @@ def parse_entry_change(body: dict[str, Any]) -> EntryChange:
     if body.get("source") not in SOURCES:
         raise PoisonEvent(f"source is not one of {', '.join(SOURCES)}")
     media_id = body.get("mediaId")
-    if not isinstance(media_id, int) or not (
-        _is_int(media_id) and MIN_MEDIA_ID <= media_id <= MAX_MEDIA_ID
-    ):
+    if not (is_int(media_id) and MIN_MEDIA_ID <= media_id <= MAX_MEDIA_ID):
         raise PoisonEvent("mediaId is not a positive integer")
     media_type = body.get("mediaType") or DEFAULT_MEDIA_TYPE
     if media_type not in MEDIA_TYPES:
@@ -131,7 +117,7 @@ def parse_entry_change(body: dict[str, Any]) -> EntryChange:
         media_id=media_id,
         before=before,
         after=after,
-        occurred_at=_time(body),
+        occurred_at=occurred_at(body),
     )
 
 
@@ -147,4 +133,4 @@ def parse_friendship_change(body: dict[str, Any]) -> FriendshipChange:
     low, high = sorted(_uuid(u, "userIds") for u in pair)
     if low == high:
         raise PoisonEvent("userIds names one person twice")
-    return FriendshipChange(low, high, body["state"] == FRIENDS, _time(body))
+    return FriendshipChange(low, high, body["state"] == FRIENDS, occurred_at(body))

@@ -31,7 +31,7 @@ from servicekit.contract import (
     SOURCES,
     STATUSES,
 )
-from servicekit.messages import Event, PoisonEvent
+from servicekit.messages import Event, PoisonEvent, is_int, occurred_at
 
 from .tally import STATS_LOCK_ID, apply
 
@@ -68,10 +68,6 @@ class Change:
         return self.media_id, self.media_type
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _person(entry: dict[str, Any], body: dict[str, Any], name: str) -> str:
     user_id = entry.get("userId")
     if user_id is None:
@@ -94,10 +90,10 @@ def _side(body: dict[str, Any], name: str) -> Side | None:
     status, rating = entry["status"], entry["rating"]
     if status not in STATUSES:
         raise PoisonEvent(f"{name}.status is not one of {', '.join(STATUSES)}")
-    if rating is not None and not (_is_int(rating) and MIN_RATING <= rating <= MAX_RATING):
+    if rating is not None and not (is_int(rating) and MIN_RATING <= rating <= MAX_RATING):
         raise PoisonEvent(f"{name}.rating is not null or an integer {MIN_RATING} to {MAX_RATING}")
     times_watched = entry.get("timesWatched", 0)
-    if not (_is_int(times_watched) and times_watched >= 0):
+    if not (is_int(times_watched) and times_watched >= 0):
         raise PoisonEvent(f"{name}.timesWatched is not a non-negative integer")
     visibility = entry.get("visibility", body.get("visibility"))
     if visibility is not None and visibility not in VISIBILITIES:
@@ -115,22 +111,17 @@ def parse_change(body: dict[str, Any]) -> Change:
     if body["source"] not in SOURCES:
         raise PoisonEvent(f"source is not one of {', '.join(SOURCES)}")
     media_id = body["mediaId"]
-    if not (_is_int(media_id) and MIN_MEDIA_ID <= media_id <= MAX_MEDIA_ID):
+    if not (is_int(media_id) and MIN_MEDIA_ID <= media_id <= MAX_MEDIA_ID):
         raise PoisonEvent("mediaId is not a positive integer")
     media_type = body.get("mediaType")
     media_type = DEFAULT_MEDIA_TYPE if media_type is None else media_type
     if media_type not in MEDIA_TYPES:
         raise PoisonEvent(f"mediaType is not one of {', '.join(MEDIA_TYPES)}")
-    try:
-        occurred_at = datetime.fromisoformat(str(body["occurredAt"]).replace("Z", "+00:00"))
-    except ValueError:
-        raise PoisonEvent("occurredAt is not an ISO 8601 time") from None
-    if occurred_at.tzinfo is None:
-        raise PoisonEvent("occurredAt has no time zone")
+    occurred = occurred_at(body)
     if body["before"] is None and body["after"] is None:
         raise PoisonEvent("before and after are both null")
     before, after = _side(body, "before"), _side(body, "after")
-    return Change(media_id, before, after, occurred_at, media_type)
+    return Change(media_id, before, after, occurred, media_type)
 
 
 def on_media_entry_changed(session: Session, events: list[Event]) -> list[tuple[Event, str]]:

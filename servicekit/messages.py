@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeGuard
 
 from confluent_kafka import Message
 from sqlalchemy.orm import Session
@@ -36,6 +37,22 @@ class Event:
 
 class PoisonEvent(Exception):
     """Raised by a handler's validation for an event that can never be applied."""
+
+
+def is_int(value: Any) -> TypeGuard[int]:
+    """An integer in a decoded body (JSON's true and false are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def occurred_at(body: dict[str, Any]) -> datetime:
+    """The event's `occurredAt` as an aware time; PoisonEvent when it is not one."""
+    try:
+        occurred = datetime.fromisoformat(str(body.get("occurredAt")).replace("Z", "+00:00"))
+    except ValueError:
+        raise PoisonEvent("occurredAt is not an ISO 8601 time") from None
+    if occurred.tzinfo is None:
+        raise PoisonEvent("occurredAt has no time zone")
+    return occurred
 
 
 # A handler applies fresh events of one topic in the caller's transaction and returns
