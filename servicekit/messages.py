@@ -63,13 +63,14 @@ Handler = Callable[[Session, list[Event]], list[tuple[Event, str]]]
 def decode(msg: Message, prefix: str) -> Event | str:
     """The event in a polled message, or why it can never be applied (it is dead-lettered)."""
     topic = (msg.topic() or "")[len(prefix) :]
+    raw = msg.value() or b""
     try:
-        body = json.loads(msg.value() or b"")
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return "value is not JSON"
     except RecursionError:
         return "value is nested too deeply"
-    unsafe = unsafe_json(body)
+    unsafe = unsafe_json(body, raw if isinstance(raw, bytes) else None)
     if unsafe:
         return unsafe
     if not isinstance(body, dict) or not isinstance(body.get("eventId"), str):

@@ -45,6 +45,8 @@ POISON = {
         change_event(707, None, entry("added"), listId="a\0b")
     ).encode(),
     "lone surrogate escaped in JSON": b'{"eventId": "x", "listId": "\\udadc"}',
+    "lone surrogate as its three bytes": b'{"eventId": "x", "listId": "\xed\xa0\x80"}',
+    "NUL escaped in UTF-16 JSON": '{"eventId": "x", "listId": "a\\u0000b"}'.encode("utf-16-le"),
     "50,000 open brackets": b"[" * 50_000,
     "40 levels deep": deep_event(),
 }
@@ -67,8 +69,8 @@ def test_poison_values_are_dead_lettered_exactly_and_the_consumer_moves_on(
     reasons = [r.reason for r in rows]
     assert "not JSON" in reasons[0] and reasons[0].endswith(ESCAPED_NOTE)
     assert "not JSON" in reasons[1]
-    assert all("NUL character or an unpaired surrogate" in r for r in reasons[2:4])
-    assert "nested" in reasons[4] and "nested" in reasons[5]
+    assert all("NUL character or an unpaired surrogate" in r for r in reasons[2:6])
+    assert "nested" in reasons[6] and "nested" in reasons[7]
 
 
 @pytest.fixture
