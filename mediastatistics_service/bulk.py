@@ -50,7 +50,8 @@ def title_params(titles: Iterable[Title]) -> dict[str, list[Any]]:
     return {"ids": [t[0] for t in pairs], "types": [t[1] for t in pairs]}
 
 
-def _arrays(columns: Columns) -> list[BindParameter[Any]]:
+def arrays(columns: Columns) -> list[BindParameter[Any]]:
+    """One array parameter per column, named after it."""
     return [bindparam(name, type_=ARRAY(kind)) for name, kind in columns.items()]
 
 
@@ -64,7 +65,7 @@ def bulk_insert(table: str, columns: Columns) -> TextClause:
     return text(
         f"INSERT INTO {table} ({', '.join(columns)}, updated_at) "
         f"SELECT v.*, clock_timestamp() FROM {_rows(columns)}"
-    ).bindparams(*_arrays(columns))
+    ).bindparams(*arrays(columns))
 
 
 def bulk_update(table: str, columns: Columns, *, key: tuple[str, ...], sets: str) -> TextClause:
@@ -76,4 +77,4 @@ def bulk_update(table: str, columns: Columns, *, key: tuple[str, ...], sets: str
     return text(
         f"UPDATE {table} AS p SET {sets}, updated_at = clock_timestamp() "
         f"FROM {_rows(columns)} WHERE {match}"
-    ).bindparams(*_arrays(columns))
+    ).bindparams(*arrays(columns))

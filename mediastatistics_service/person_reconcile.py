@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 
 from .bulk import Title
 from .models import STATUS_COLUMNS
-from .personal import PUT_RATING, PUT_STATUS, Totals, add_totals, rate
+from .personal import PUT_RATING, PUT_STATUS, Totals, add_totals, as_arrays, rate
 
 if TYPE_CHECKING:
     from .people import State
@@ -92,6 +92,6 @@ def _insert_owner(conn: Connection, title: Title, people: dict[str, Any]) -> Non
         if h.rated and h.rating is not None
     ]
     if status_rows:
-        conn.execute(PUT_STATUS, status_rows)
+        conn.execute(PUT_STATUS, as_arrays(status_rows))
     if rating_rows:
-        conn.execute(PUT_RATING, rating_rows)
+        conn.execute(PUT_RATING, as_arrays(rating_rows))
