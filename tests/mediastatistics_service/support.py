@@ -97,16 +97,20 @@ class Ledger:
         """Many random adds, changes and removals over `media_ids`, by a few people."""
         rng = random.Random(seed)
         people = [str(uuid.uuid4()) for _ in range(4)]
+        # the entry keys as a list kept in step (swap-remove), so a step costs O(1):
+        # a copy of the dict's keys per step made a million-step walk quadratic
+        keys = list(self.entries)
         for _ in range(steps):
-            keys = list(self.entries)
             roll = rng.random()
             if roll < 0.4 or not keys:
-                self.add(
-                    rng.choice(media_ids),
-                    rng.choice(STATUSES),
-                    rng.choice([None, rng.randint(1, 10)]),
-                    rng.choice(["watchlist", "friendswatchlist"]),
-                    person=rng.choice(people),
+                keys.append(
+                    self.add(
+                        rng.choice(media_ids),
+                        rng.choice(STATUSES),
+                        rng.choice([None, rng.randint(1, 10)]),
+                        rng.choice(["watchlist", "friendswatchlist"]),
+                        person=rng.choice(people),
+                    )
                 )
             elif roll < 0.8:
                 key = rng.choice(keys)
@@ -115,7 +119,9 @@ class Ledger:
                 else:
                     self.update(key, rating=rng.choice([None, rng.randint(1, 10)]))
             else:
-                self.remove(rng.choice(keys))
+                index = rng.randrange(len(keys))
+                keys[index], keys[-1] = keys[-1], keys[index]
+                self.remove(keys.pop())
 
     def people_of(self, media_id: int, source: str | None = None) -> dict[str, dict]:
         """Per person: entries per status, and `[rating, changed]` per rated entry, newest first."""
