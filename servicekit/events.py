@@ -27,6 +27,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from .db import AnySession
 
+# Sent with every outbox write; delivered at commit (and once per transaction however
+# many writes), it wakes the waiting relay (servicekit.relay.Wakeup).
+WAKE_CHANNEL = "outbox_written"
+_WAKE_RELAY = text(f"SELECT pg_notify('{WAKE_CHANNEL}', '')")
+
 
 def outbox_table(metadata: MetaData) -> Table:
     """The transactional outbox: rows written with the change, published by the relay."""
@@ -87,9 +92,11 @@ def add_event(
 ) -> None:
     """Queue an event in the caller's transaction; it is published only if that commits."""
     session.execute(insert(outbox).values(topic=topic, key=key, payload=payload))
+    session.execute(_WAKE_RELAY)
 
 
 def add_events(session: AnySession, outbox: Table, rows: list[dict[str, Any]]) -> None:
     """Queue many events (`topic`, `key`, `payload` each) in one statement."""
     if rows:
         session.execute(insert(outbox), rows)
+        session.execute(_WAKE_RELAY)

@@ -133,6 +133,28 @@ def test_two_relays_at_once_publish_each_row_once(engine, kafka_bootstrap, topic
     assert all(values == sorted(values) for values in per_key.values())
 
 
+def test_an_idle_relay_is_woken_by_the_commit_not_by_polling(
+    engine, kafka_bootstrap, topic_prefix, topic
+):
+    # a fallback poll of an hour: only the commit's NOTIFY can bring the second event out
+    relay = relay_for(engine, kafka_bootstrap, topic_prefix, idle_wait_s=3600)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,))
+    thread.start()
+    try:
+        with Session(engine) as session, session.begin():
+            add_event(session, outbox, topic=topic, key="a", payload=new_event("t", n=1))
+        assert len(read_all(kafka_bootstrap, topic_prefix + topic, 1)) == 1  # now it is idle
+        with Session(engine) as session, session.begin():
+            add_event(session, outbox, topic=topic, key="a", payload=new_event("t", n=2))
+        messages = read_all(kafka_bootstrap, topic_prefix + topic, 2)
+        assert sorted(body["n"] for _, body in messages) == [1, 2]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()  # the wait sees `stop` within its half-second slices
+
+
 def make_consumer(engine, kafka_bootstrap, topic_prefix, topic, handler):
     consumer = Consumer(consumer_config(kafka_bootstrap, f"g-{uuid.uuid4()}"))
     return EventConsumer(
