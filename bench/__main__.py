@@ -14,74 +14,15 @@ import os
 import platform
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import psutil
 
-from bench.common import running_stack
-from devstack.stack import LocalStack
+from bench.common import MemorySampler, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-
-
-class MemorySampler:
-    """Highest resident and proportional set size seen per process of the stack."""
-
-    def __init__(self, stack: LocalStack):
-        self.stack = stack
-        self.peak: dict[str, tuple[float, float]] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def processes(self) -> dict[str, psutil.Process]:
-        """Every OS process of the stack, named by supervisor process and role."""
-        found: dict[str, psutil.Process] = {}
-        for managed in self.stack.supervisor.processes.values():
-            if managed.pid is None:
-                continue
-            try:
-                root = psutil.Process(managed.pid)
-                found[managed.name] = root
-                for i, child in enumerate(root.children(recursive=True)):
-                    found[f"{managed.name} (child {i + 1})"] = child
-            except psutil.Error:
-                continue
-        return found
-
-    def sample(self) -> dict[str, tuple[float, float]]:
-        """(RSS MB, PSS MB) of each process now; PostgreSQL's backends summed as one."""
-        figures: dict[str, tuple[float, float]] = {}
-        for name, proc in self.processes().items():
-            try:
-                info = proc.memory_full_info()
-            except psutil.Error:
-                continue
-            rss, pss = info.rss / 2**20, getattr(info, "pss", info.rss) / 2**20
-            if name.startswith("postgres"):
-                name = "postgres (server and all backends, summed)"
-                old = figures.get(name, (0.0, 0.0))
-                rss, pss = old[0] + rss, old[1] + pss
-            figures[name] = (rss, pss)
-        return figures
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            for name, (rss, pss) in self.sample().items():
-                old = self.peak.get(name, (0.0, 0.0))
-                self.peak[name] = (max(old[0], rss), max(old[1], pss))
-
-    def __enter__(self) -> MemorySampler:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join()
 
 
 def run_benchmark(module: str, args: list[str]) -> tuple[str, str]:

@@ -13,7 +13,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +33,10 @@ def stack_arguments(parser: argparse.ArgumentParser) -> None:
 
 @contextlib.contextmanager
 def running_stack(
-    base_url: str | None, *, discovery: str = "consul"
+    base_url: str | None,
+    *,
+    discovery: str = "consul",
+    postgres_settings: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, object | None]]:
     """The gateway URL to measure and, when we started it, the LocalStack itself.
 
@@ -58,6 +63,7 @@ def running_stack(
             topic_prefix=f"bench{uuid.uuid4().hex[:6]}.",
             discovery=discovery,
             gateway_limits=unlimited,
+            postgres_settings=postgres_settings,
             from_environment=False,
             log=lambda *a, **k: None,
         )
@@ -196,3 +202,60 @@ def assertion_key(stack) -> str:
     if not key:
         sys.exit("set WLT_ASSERTION_SIGNING_KEY (var/dev-secrets.env) to call services directly")
     return key
+
+
+class MemorySampler:
+    """Highest resident and proportional set size seen per process of the stack."""
+
+    def __init__(self, stack: Any):
+        self.stack = stack
+        self.peak: dict[str, tuple[float, float]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def processes(self) -> dict[str, psutil.Process]:
+        """Every OS process of the stack, named by supervisor process and role."""
+        found: dict[str, psutil.Process] = {}
+        for managed in self.stack.supervisor.processes.values():
+            if managed.pid is None:
+                continue
+            try:
+                root = psutil.Process(managed.pid)
+                found[managed.name] = root
+                for i, child in enumerate(root.children(recursive=True)):
+                    found[f"{managed.name} (child {i + 1})"] = child
+            except psutil.Error:
+                continue
+        return found
+
+    def sample(self) -> dict[str, tuple[float, float]]:
+        """(RSS MB, PSS MB) of each process now; PostgreSQL's backends summed as one."""
+        figures: dict[str, tuple[float, float]] = {}
+        for name, proc in self.processes().items():
+            try:
+                info = proc.memory_full_info()
+            except psutil.Error:
+                continue
+            rss, pss = info.rss / 2**20, getattr(info, "pss", info.rss) / 2**20
+            if name.startswith("postgres"):
+                name = "postgres (server and all backends, summed)"
+                old = figures.get(name, (0.0, 0.0))
+                rss, pss = old[0] + rss, old[1] + pss
+            figures[name] = (rss, pss)
+        return figures
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            for name, (rss, pss) in self.sample().items():
+                old = self.peak.get(name, (0.0, 0.0))
+                self.peak[name] = (max(old[0], rss), max(old[1], pss))
+
+    def __enter__(self) -> MemorySampler:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()

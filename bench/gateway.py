@@ -13,6 +13,7 @@ import argparse
 
 from bench.common import (
     LoadResult,
+    MemorySampler,
     StatedIdentity,
     assertion_key,
     closed_loop,
@@ -23,6 +24,41 @@ from bench.common import (
 )
 
 ROUNDS = 5
+
+
+def cpu_seconds(stack) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process of the stack and by this
+    client, gunicorn workers added to their service and PostgreSQL's backends summed."""
+    import psutil
+
+    found: dict[str, float] = {}
+    processes = MemorySampler(stack).processes() if stack else {}
+    processes["client (this process)"] = psutil.Process()
+    for name, proc in processes.items():
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        group = name.split(" (child")[0]
+        found[group] = found.get(group, 0.0) + times.user + times.system
+    return found
+
+
+def cpu_table(used: dict[str, dict[str, float]], requests: dict[str, int]) -> list[str]:
+    """Milliseconds of CPU per request, per process, for each path (largest first)."""
+    labels = list(used)
+    names = sorted(
+        {n for u in used.values() for n in u},
+        key=lambda n: -max(u.get(n, 0) for u in used.values()),
+    )
+    lines = ["# CPU per request (ms), by process: " + " | ".join(labels)]
+    for name in names:
+        cells = [used[label].get(name, 0.0) * 1000 / max(requests[label], 1) for label in labels]
+        if max(cells) >= 0.05:
+            lines.append(f"#   {name:<36}" + "".join(f"{c:9.2f}" for c in cells))
+    totals = [sum(used[label].values()) * 1000 / max(requests[label], 1) for label in labels]
+    lines.append(f"#   {'total':<36}" + "".join(f"{c:9.2f}" for c in totals))
+    return lines
 
 
 def merge(results: list[LoadResult]) -> LoadResult:
@@ -59,14 +95,19 @@ def main() -> None:
         for call in calls.values():
             closed_loop("warm-up", call, concurrency=args.concurrency, seconds=1)
         # Alternate short rounds so drift on a shared machine falls on both paths alike.
-        rounds = {label: [] for label in calls}
+        rounds: dict[str, list[LoadResult]] = {label: [] for label in calls}
+        used: dict[str, dict[str, float]] = {label: {} for label in calls}
         for _ in range(ROUNDS):
             for label, call in calls.items():
+                before = cpu_seconds(stack)
                 rounds[label].append(
                     closed_loop(
                         label, call, concurrency=args.concurrency, seconds=args.seconds / ROUNDS
                     )
                 )
+                for name, seconds in cpu_seconds(stack).items():
+                    spent = seconds - before.get(name, seconds)
+                    used[label][name] = used[label].get(name, 0.0) + spent
         through, straight = (merge(rounds[label]) for label in calls)
     print(f"# {command_line()}")
     print(
@@ -76,7 +117,9 @@ def main() -> None:
     print(through.line())
     print(straight.line())
     ratio = through.rate / straight.rate if straight.rate else float("nan")
-    print(f"gateway/direct throughput ratio: {ratio:.2f} (goal >= 0.50)")
+    print(f"gateway/direct throughput ratio: {ratio:.2f} (goal >= 0.70)")
+    if stack:
+        print("\n".join(cpu_table(used, {r.label: r.requests for r in (through, straight)})))
 
 
 if __name__ == "__main__":

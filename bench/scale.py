@@ -30,13 +30,14 @@ from pathlib import Path
 
 import requests
 
-from bench.common import command_line, running_stack
+from bench.common import MemorySampler, command_line, running_stack
 from bench.seed_data import FIRST_MEDIA_ID, PASSWORD, Dataset, Sizes, generate, load
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (0.01, 0.1, 1.0)
 P99_CAPACITY_MS = 100.0
-MIXED_RATES = (25, 50, 75, 100, 150, 200, 300)
+MIXED_RATES = (10, 15, 20, 30, 40, 60, 80, 100, 150, 200, 300)
+MIXED_SAMPLES = 150  # at least, per step: a p99 of fewer is little more than the maximum
 SIGNED_IN = 24  # seeded users the load acts as
 
 
@@ -234,11 +235,49 @@ class Workload:
         return next_call
 
 
-def measure(scale: float, rate: float, seconds: float, seed: int) -> tuple[dict[str, Timing], int]:
+# --explain: every statement slower than this is logged with its plan and real row counts,
+# and every lock wait longer than deadlock_timeout is logged too.
+EXPLAIN_SETTINGS = {
+    "shared_preload_libraries": "auto_explain",
+    "auto_explain.log_min_duration": "40ms",
+    "auto_explain.log_analyze": "on",
+    "auto_explain.log_buffers": "on",
+    "auto_explain.log_timing": "off",
+    "auto_explain.log_nested_statements": "on",
+    "log_lock_waits": "on",
+    "deadlock_timeout": "20ms",
+}
+INFRASTRUCTURE = ("postgres", "kafka", "traefik", "consul")
+
+
+@dataclass
+class SizeResult:
+    """One size's figures: each route's timing, the mixed ladder, memory, slow plans."""
+
+    timings: dict[str, Timing]
+    capacity: float
+    ladder: list[Timing]
+    peak_memory: dict[str, tuple[float, float]]
+    plans: list[tuple[float, str]]
+
+    @property
+    def peak_service_pss(self) -> tuple[str, float]:
+        """The largest peak PSS of a service or worker process (not PostgreSQL, Kafka...)."""
+        ours = {
+            name: pss
+            for name, (_rss, pss) in self.peak_memory.items()
+            if not name.startswith(INFRASTRUCTURE)
+        }
+        name = max(ours, key=ours.__getitem__, default="none")
+        return name, ours.get(name, float("nan"))
+
+
+def measure(scale: float, rate: float, seconds: float, seed: int, explain: bool) -> SizeResult:
     """One size: every route's timing and the mixed workload's capacity (requests/s)."""
     sizes = Sizes().scaled(scale)
     data = generate(sizes, seed)
-    with running_stack(None) as (gateway, stack):
+    settings = EXPLAIN_SETTINGS if explain else None
+    with running_stack(None, postgres_settings=settings) as (gateway, stack):
         assert stack is not None
         urls = {name: stack.env_for(name)["DATABASE_URL"] for name in (
             "auth", "user", "watchlist", "friends", "friendswatchlist")}  # fmt: skip
@@ -252,14 +291,40 @@ def measure(scale: float, rate: float, seconds: float, seed: int) -> tuple[dict[
         for label, (next_call, share) in work.writes().items():
             timings[label] = open_loop(label, next_call, rate * share, seconds)
             print(_line(scale, timings[label]), flush=True)
-        capacity = 0
-        for mixed_rate in MIXED_RATES:
-            mixed = open_loop("mixed", work.mixed(), mixed_rate, seconds)
-            print(_line(scale, mixed), flush=True)
-            if mixed.percentile(99) >= P99_CAPACITY_MS or mixed.errors:
-                break
-            capacity = mixed_rate
-    return timings, capacity
+        capacity, ladder = 0.0, []
+        with MemorySampler(stack) as memory:
+            for mixed_rate in MIXED_RATES:
+                step_seconds = max(seconds, MIXED_SAMPLES / mixed_rate)
+                mixed = open_loop("mixed", work.mixed(), mixed_rate, step_seconds)
+                ladder.append(mixed)
+                print(_line(scale, mixed), flush=True)
+                if mixed.percentile(99) >= P99_CAPACITY_MS or mixed.errors:
+                    break
+                capacity = mixed_rate
+        plans = slow_plans(stack.log_dir / "postgres.log") if explain else []
+    return SizeResult(timings, capacity, ladder, memory.peak, plans)
+
+
+def slow_plans(log: Path, keep: int = 12) -> list[tuple[float, str]]:
+    """The slowest statements auto_explain logged (ms, plan), and every lock wait."""
+    entries: list[str] = []
+    for line in log.read_text(errors="replace").splitlines():
+        if line.strip().startswith("Query Text:") and len(line) > 400:
+            line = line[:400] + " ..."
+        if line[:1].isdigit() or not entries:  # a new log entry starts with its timestamp
+            entries.append(line)
+        else:
+            entries[-1] += "\n" + line
+    found = []
+    for entry in entries:
+        if "plan:" in entry and "duration:" in entry:
+            ms = float(entry.split("duration:", 1)[1].split("ms", 1)[0])
+            found.append((ms, entry))
+        elif "still waiting for" in entry or "acquired " in entry and " after " in entry:
+            found.append((float("inf"), entry))
+    waits = [f for f in found if f[0] == float("inf")]
+    plans = sorted((f for f in found if f[0] != float("inf")), key=lambda f: -f[0])
+    return plans[:keep] + waits[:keep]
 
 
 def _reconcile(stack) -> None:
@@ -284,9 +349,10 @@ def _line(scale: float, t: Timing) -> str:
     )
 
 
-def report(results: dict[float, tuple[dict[str, Timing], int]], command: str) -> str:
+def report(results: dict[float, SizeResult], command: str) -> str:
     """The markdown table: p50/p99 per route and size, growth, and capacity."""
     scales = sorted(results)
+    longest = max(len(results[s].ladder) for s in scales)
     head = " | ".join(f"{s:.0%} p50 / p99 ms" for s in scales)
     lines = [
         "# Scale benchmark",
@@ -298,15 +364,15 @@ def report(results: dict[float, tuple[dict[str, Timing], int]], command: str) ->
         f"| route | {head} | p99 growth (largest / smallest) |",
         "|---|" + "---:|" * len(scales) + "---:|",
     ]
-    for label in results[scales[0]][0]:
+    for label in results[scales[0]].timings:
         cells = []
         for s in scales:
-            t = results[s][0][label]
+            t = results[s].timings[label]
             cells.append(
                 f"{t.percentile(50):.1f} / {t.percentile(99):.1f}"
                 + (f" ({t.errors} errors)" if t.errors else "")
             )
-        first, last = results[scales[0]][0][label], results[scales[-1]][0][label]
+        first, last = results[scales[0]].timings[label], results[scales[-1]].timings[label]
         growth = (
             last.percentile(99) / first.percentile(99) if first.percentile(99) else float("nan")
         )
@@ -314,14 +380,53 @@ def report(results: dict[float, tuple[dict[str, Timing], int]], command: str) ->
     lines += [
         "",
         f"Mixed workload (80% reads), highest rate with p99 < {P99_CAPACITY_MS:.0f} ms: "
-        + ", ".join(f"{s:.0%}: {results[s][1]}/s" for s in scales),
+        + ", ".join(f"{s:.0%}: {results[s].capacity:.0f}/s" for s in scales),
+        "",
+        "| size | " + " | ".join(f"{r:g}/s p50 / p99 ms" for r in MIXED_RATES[:longest]) + " |",
+        "|---|" + "---:|" * longest,
+    ]
+    for s in scales:
+        steps = {t.rate: t for t in results[s].ladder}
+        cells = [
+            f"{steps[r].percentile(50):.0f} / {steps[r].percentile(99):.0f}" if r in steps else ""
+            for r in MIXED_RATES[:longest]
+        ]
+        lines.append(f"| {s:.0%} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Peak memory per process under the mixed load (MB, RSS / PSS; PostgreSQL summed):",
+        "",
+        "| process | " + " | ".join(f"{s:.0%}" for s in scales) + " |",
+        "|---|" + "---:|" * len(scales),
+    ]
+    for name in sorted({n for s in scales for n in results[s].peak_memory}):
+        cells = []
+        for s in scales:
+            rss, pss = results[s].peak_memory.get(name, (float("nan"),) * 2)
+            cells.append(f"{rss:.0f} / {pss:.0f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    name, pss = results[scales[-1]].peak_service_pss
+    lines += [
+        "",
+        f"Largest service or worker process at {scales[-1]:.0%}: {name}, {pss:.0f} MB PSS "
+        f"(goal < 100 MB: {'met' if pss < 100 else 'missed'}).",
         "",
         "![p99 against size](scale.png)",
     ]
     return "\n".join(lines) + "\n"
 
 
-def chart(results: dict[float, tuple[dict[str, Timing], int]], path: Path) -> None:
+def plans_report(results: dict[float, SizeResult], command: str) -> str:
+    """The slow statements auto_explain logged at each size, slowest first."""
+    lines = [f"# Slow statements under `{command}`", ""]
+    for s in sorted(results):
+        lines += [f"## {s:.0%}", ""]
+        for _ms, entry in results[s].plans or [(0.0, "(none slower than the threshold)")]:
+            lines += ["```", entry[:6000], "```", ""]
+    return "\n".join(lines)
+
+
+def chart(results: dict[float, SizeResult], path: Path) -> None:
     """p99 per route against size, and capacity against size, as one PNG."""
     import matplotlib
 
@@ -332,15 +437,18 @@ def chart(results: dict[float, tuple[dict[str, Timing], int]], path: Path) -> No
     entries = [s * Sizes().entries for s in scales]
     figure, (latency, capacity) = pyplot.subplots(1, 2, figsize=(14, 6))
     latency.set_prop_cycle(color=pyplot.get_cmap("tab20").colors)
-    for label in results[scales[0]][0]:
+    for label in results[scales[0]].timings:
         latency.plot(
-            entries, [results[s][0][label].percentile(99) for s in scales], marker="o", label=label
+            entries,
+            [results[s].timings[label].percentile(99) for s in scales],
+            marker="o",
+            label=label,
         )
     latency.set(
         xscale="log", yscale="log", xlabel="entries", ylabel="p99 ms", title="p99 per route"
     )
     latency.legend(fontsize=7)
-    capacity.plot(entries, [results[s][1] for s in scales], marker="o")
+    capacity.plot(entries, [results[s].capacity for s in scales], marker="o")
     capacity.set(
         xscale="log", xlabel="entries", ylabel="requests/s", title="mixed: rate with p99 < 100 ms"
     )
@@ -356,14 +464,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="log slow statements' plans and lock waits (auto_explain) into scale-plans.md",
+    )
     args = parser.parse_args()
     command = command_line()
     print(f"# {command}")
     results = {}
     for scale in [s for s in SIZES if s <= args.scale + 1e-9] or [args.scale]:
-        results[scale] = measure(scale, args.rate, args.seconds, args.seed)
+        results[scale] = measure(scale, args.rate, args.seconds, args.seed, args.explain)
     (args.out / "scale.md").write_text(report(results, command))
     chart(results, args.out / "scale.png")
+    if args.explain:
+        (args.out / "scale-plans.md").write_text(plans_report(results, command))
     print(f"wrote {args.out / 'scale.md'} and {args.out / 'scale.png'}")
     return 0
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -110,7 +111,13 @@ class PostgresServer(_Databases):
     """
 
     def __init__(
-        self, data_dir: Path, port: int, *, log_path: Path | None = None, max_connections: int = 200
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        log_path: Path | None = None,
+        max_connections: int = 200,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
@@ -129,6 +136,7 @@ class PostgresServer(_Databases):
                 "-c", "fsync=off",  # development data: durability on power loss traded for speed
                 "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off",
+                *(arg for item in (settings or {}).items() for arg in ("-c", "=".join(item))),
             ],
             log_path=self.log_path,
             user=self.user,

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,6 +83,8 @@ class LocalStack:
       KAFKA_TOPIC_PREFIX and DISCOVERY (tests that must start their own servers).
     cors_origins: origins a browser app may call the gateway from; default
       WLT_CORS_ORIGINS (comma-separated), else the development origins (port 3000).
+    postgres_settings: extra server settings of a private PostgreSQL (benchmarks turn on
+      auto_explain with them).
     strict: raise StartupError when a service fails to become ready (tests);
       when False, warn and let the supervisor keep retrying (`make run`).
     """
@@ -106,6 +108,7 @@ class LocalStack:
         gateway_limits: GatewayLimits | None = None,
         cors_origins: Sequence[str] | None = None,
         gunicorn_workers: int = 2,
+        postgres_settings: Mapping[str, str] | None = None,
         ready_timeout: float = 60.0,
         strict: bool = True,
         from_environment: bool = True,
@@ -140,6 +143,7 @@ class LocalStack:
                 self.var_dir / "data" / "postgres",
                 self.postgres_port,
                 log_path=self.log_dir / "postgres.log",
+                settings=postgres_settings,
             )
         )
         env_bootstrap = environ.get("KAFKA_BOOTSTRAP_SERVERS")
