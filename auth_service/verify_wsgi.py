@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from . import create_app
+from .verify import passed
 
 SERVED = ("/verify", "/health/", "/metrics", "/problems/", "/docs")
 _NOT_HERE = json.dumps(
@@ -28,6 +29,9 @@ _app = create_app()
 
 def app(wsgi_env, start_response):
     """The auth app for the served paths; 404 for the rest before any body is read."""
+    answer = passed(_app, wsgi_env, start_response)
+    if answer is not None:
+        return answer
     path = wsgi_env.get("PATH_INFO", "")
     if path == "/verify" or path.startswith(SERVED[1:]):
         return _app(wsgi_env, start_response)

@@ -9,13 +9,28 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import psycopg
 import pytest
+from werkzeug.test import Client, EnvironBuilder, TestResponse
 
+from auth_service.verify import passed
 from servicekit import keys
 from servicekit.assertions import request_binding
 from tests.auth_service.support import make_token
 from tests.helpers import ASSERTION_SIGNING_KEY, TOKEN_SIGNING_KEY, assert_problem
 
 PROTECTED = ("GET", "/watchlists")
+
+
+@pytest.fixture(params=["flask", "fast path"])
+def client(request, app):
+    """Every test here runs twice: against the Flask app, and through the forward-auth
+    processes' entry point, which answers a passing `/verify` without Flask."""
+    if request.param == "flask":
+        return app.test_client()
+
+    def entry_point(environ, start_response):
+        return passed(app, environ, start_response) or app(environ, start_response)
+
+    return Client(entry_point, TestResponse)
 
 
 def identity_headers(response) -> dict:
@@ -286,3 +301,25 @@ def test_a_repeated_request_gets_the_same_assertion_and_another_request_a_new_on
     again = auth.verify("GET", "/watchlists?limit=5", token=token).headers["X-User-Assertion"]
     other = auth.verify("GET", "/friends", token=token).headers["X-User-Assertion"]
     assert first == again and other != first
+
+
+def test_the_entry_point_answers_a_passing_caller_itself_and_leaves_the_rest_to_the_app(app, auth):
+    token = auth.signup()["accessToken"]
+    answered: list = []
+
+    def call(uri: str, authorization: str, method: str = "GET"):
+        headers = {"X-Forwarded-Method": method, "X-Forwarded-Uri": uri}
+        environ = EnvironBuilder("/verify", headers={**headers, "Authorization": authorization})
+        answered.clear()
+        return passed(app, environ.get_environ(), lambda *a: answered.append(a))
+
+    assert call("/watchlists", f"Bearer {token}") == [b""]
+    status, headers = answered[0]
+    assert status == "200 OK" and {"X-User-Id", "X-User-Assertion"} <= dict(headers).keys()
+    for uri, authorization, method in [
+        ("/watchlists", "Bearer not.a.token", "GET"),  # the app's 401
+        ("/watchlists", "", "GET"),
+        ("/internal/users", f"Bearer {token}", "GET"),  # the app's 404
+        ("/auth/signin", f"Bearer {token}", "POST"),  # counted by the app's gate
+    ]:
+        assert call(uri, authorization, method) is None and not answered, uri
