@@ -23,6 +23,7 @@ from bench.common import MemorySampler, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
+KEPT = "# Measured on their own"  # make bench rewrites RESULTS.md above this heading only
 
 
 def run_benchmark(module: str, args: list[str]) -> tuple[str, str]:
@@ -62,6 +63,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (smoke test)")
     args = parser.parse_args()
     seconds = "4" if args.quick else "10"
+    # the catch-up backlog follows the scale: 1,000,000 events at BENCH_SCALE=1 (the goal's)
+    scale = float(os.environ.get("BENCH_SCALE", "0.1"))
+    backlog = str(max(10_000, int(1_000_000 * scale)))
     print("starting a fresh stack...", flush=True)
     with running_stack(None) as (gateway, stack):
         time.sleep(3)
@@ -103,7 +107,7 @@ def main() -> None:
                         "--base-url",
                         gateway,
                         "--rate",
-                        "100",
+                        "500",
                         "--seconds",
                         "20" if not args.quick else "5",
                     ],
@@ -114,7 +118,11 @@ def main() -> None:
         runs.append(
             run_benchmark("watchlist_relay", ["--postgres-url", postgres, "--kafka", kafka])
         )
-        runs.append(run_benchmark("stats_catchup", ["--postgres", postgres, "--kafka", kafka]))
+        runs.append(
+            run_benchmark(
+                "stats_catchup", ["--postgres", postgres, "--kafka", kafka, "--events", backlog]
+            )
+        )
         runs.append(run_benchmark("friends_list", ["--postgres-url", postgres]))
     service_pss = [
         pss
@@ -129,11 +137,11 @@ def main() -> None:
 # (goal, benchmark module, regex on its output, how to read the figure, test it meets)
 GOALS = [
     (
-        "gateway keeps >= 0.5 of direct throughput",
+        "gateway keeps >= 0.7 of direct throughput",
         "gateway",
         r"throughput ratio: ([\d.]+)",
         "{}",
-        lambda v: v >= 0.5,
+        lambda v: v >= 0.7,
     ),
     (
         "1,000-entry list read < 4x a 10-entry one (p50)",
@@ -164,21 +172,28 @@ GOALS = [
         lambda v: v >= 5000,
     ),
     (
-        "statistics catch-up >= 10,000 events/s",
+        "statistics catch-up >= 50,000 events/s (1,000,000 at BENCH_SCALE=1)",
         "stats_catchup",
         r"consumer applied\s+(\d+) events/s",
         "{}/s",
-        lambda v: v >= 10000,
+        lambda v: v >= 50000,
     ),
     (
-        "catch-up vs a bare consumer (no goal)",
+        "catch-up >= 0.15 of a bare consumer",
         "stats_catchup",
         r"applied/bare ratio: ([\d.]+)",
         "{}",
+        lambda v: v >= 0.15,
+    ),
+    (
+        "writes/s the lag run reached (asked 500)",
+        "stats_lag",
+        r"reached ([\d.]+) writes/s",
+        "{}/s",
         None,
     ),
-    ("event lag p50 < 300 ms", "stats_lag", r"p50 (\d+) ms", "{} ms", lambda v: v < 300),
-    ("event lag p99 < 1,000 ms", "stats_lag", r"p99 (\d+) ms", "{} ms", lambda v: v < 1000),
+    ("event lag p50 < 150 ms", "stats_lag", r"p50 (\d+) ms", "{} ms", lambda v: v < 150),
+    ("event lag p99 < 500 ms", "stats_lag", r"p99 (\d+) ms", "{} ms", lambda v: v < 500),
     (
         "500 friends < 3x 10 friends (p50)",
         "friends_list",
@@ -225,11 +240,11 @@ def write_report(runs: list[tuple[str, str]], memory: str, goals: str = "") -> N
         "service; client and servers share the same cores, so absolute figures are low and "
         "noisy; the ratios compare two things measured in the same run.",
         "",
-        "Goals: gateway keeps >= 0.5 of direct throughput; a 1,000-entry list reads in < 4x "
+        "Goals: gateway keeps >= 0.7 of direct throughput; a 1,000-entry list reads in < 4x "
         "a 10-entry one; the first page of a 10,000-entry list < 2x a 10-entry one; "
-        "relay drains >= 5,000 events/s; catch-up >= 10,000 events/s; "
-        "event lag p50 < 300 ms, p99 < 1 s; 500 friends < 3x 10 friends; "
-        "< 100 MB per service process under load.",
+        "relay drains >= 5,000 events/s; catch-up of 1,000,000 events >= 50,000 events/s "
+        "and >= 0.15 of a bare read; event lag at 500 writes/s p50 < 150 ms, p99 < 500 ms; "
+        "500 friends < 3x 10 friends; < 100 MB per service process under load.",
         "",
     ]
     if goals:
@@ -246,7 +261,9 @@ def write_report(runs: list[tuple[str, str]], memory: str, goals: str = "") -> N
         memory,
         "",
     ]
-    RESULTS.write_text("\n".join(lines))
+    # what was measured on its own (below this heading) stays: it is not re-run here
+    kept = RESULTS.read_text().partition(KEPT)[2] if RESULTS.exists() else ""
+    RESULTS.write_text("\n".join(lines) + ("\n" + KEPT + kept if kept else ""))
     print(f"wrote {RESULTS}")
 
 

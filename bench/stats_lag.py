@@ -7,7 +7,8 @@ poller reads `GET /mediastatistics?ids=` every 20 ms for the writes not yet visi
 Lag runs from the write's 201/200 to the first read that shows it (outbox relay, Kafka,
 consumer, database, read), so it includes up to one poll interval. A move to `watched`
 of a media whose add is not yet visible replaces that add's measurement.
-Goals: p50 < 300 ms, p99 < 1 s.
+Goals: at 500 writes/s, p50 < 150 ms, p99 < 500 ms. "reached" is the rate of answered
+writes (the schedule asks for `--rate`; a stack that cannot keep up answers fewer).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def main() -> None:
         tracker = Tracker()
         local = threading.local()
         added: list[int] = []
+        answered: list[float] = []  # when each successful write's answer came
 
         def session() -> requests.Session:
             if not hasattr(local, "session"):
@@ -107,6 +109,7 @@ def main() -> None:
             if not ok:
                 tracker.failed_writes += 1
                 return
+            answered.append(time.perf_counter())
             tracker.expect(media_id, field)
             if field == "watching":
                 added.append(media_id)
@@ -129,7 +132,10 @@ def main() -> None:
                 if delay > 0:
                     time.sleep(delay)
                 pool.submit(write, i)
-        achieved = total / (time.perf_counter() - began)
+        pool_done = time.perf_counter()
+        asked = total / (pool_done - began)
+        # the rate the stack served, not the rate the schedule asked for
+        reached = len(answered) / (max(answered, default=pool_done) - began)
         deadline = time.perf_counter() + 15
         while tracker.pending and time.perf_counter() < deadline:
             time.sleep(0.05)
@@ -137,12 +143,15 @@ def main() -> None:
         polling.join()
     lags = tracker.lags_ms
     print(f"# {command_line()}")
-    print(f"# {total} writes at {achieved:.0f}/s through the gateway, poll every 20 ms")
+    print(
+        f"# {total} writes asked at {asked:.0f}/s through the gateway (16 client threads), "
+        f"poll every 20 ms; reached {reached:.0f} writes/s"
+    )
     print(
         f"write 2xx -> counter visible: p50 {percentile(lags, 50):.0f} ms  "
         f"p99 {percentile(lags, 99):.0f} ms  max {max(lags, default=float('nan')):.0f} ms  "
         f"(seen {len(lags)}, never seen {len(tracker.pending)}, failed writes "
-        f"{tracker.failed_writes}); goals p50 < 300 ms, p99 < 1000 ms"
+        f"{tracker.failed_writes}); goals p50 < 150 ms, p99 < 500 ms"
     )
 
 
