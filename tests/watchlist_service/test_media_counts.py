@@ -2,6 +2,7 @@
 
 import pytest
 
+from servicekit import counts as counts_module
 from tests.helpers import assert_problem, service_headers
 from tests.watchlist_service.support import Caller
 
@@ -62,6 +63,28 @@ def test_pages_follow_media_id_until_next_after_is_null(client, media_id):
         seen += [item["mediaId"] for item in page["items"]]
         after = page["nextAfter"]
     assert seen[:5] == made and seen == sorted(seen)
+
+
+def test_a_page_holds_about_rows_per_page_entries_and_never_splits_a_title(
+    client, media_id, monkeypatch
+):
+    monkeypatch.setattr(counts_module, "ROWS_PER_PAGE", 3)
+    owner = Caller(client)
+    lists = [owner.new_list() for _ in range(4)]
+    popular, *rest = [media_id() for _ in range(4)]
+    for list_id in lists:  # 4 entries: above the budget alone
+        owner.add(list_id, popular)
+    for mid in rest:
+        owner.add(lists[0], mid)
+    pages, after = [], popular - 1
+    while after is not None and after < rest[-1]:
+        page = counts(client, f"after={after}&limit=100")
+        pages.append(
+            [(item["mediaId"], item["watching"] + item["added"]) for item in page["items"]]
+        )
+        after = page["nextAfter"]
+    assert pages[0] == [(popular, 4)]  # whole, though over the budget
+    assert pages[1] == [(mid, 1) for mid in rest]  # three entries: within it
 
 
 def test_removed_entries_no_longer_count(client, media_id):
