@@ -44,6 +44,26 @@ TITLE_ARRAYS = (
 )
 
 
+PersonKey = tuple[int, str, str]
+"""One person on one title, (media_id, media_type, person): what a batch's events touch."""
+
+# `WHERE` a row is one of these people on one of these titles (three arrays, by position):
+# a batch reads and locks only the rows its events can change, however many people hold
+# a popular title (reading all of them was 0.6 s a batch at a million entries).
+IN_PEOPLE = "(media_id, media_type, person) IN (SELECT * FROM unnest(:ids, :types, :people))"
+PEOPLE_ARRAYS = (*TITLE_ARRAYS, bindparam("people", type_=ARRAY(String)))
+
+
+def people_params(keys: Iterable[PersonKey]) -> dict[str, list[Any]]:
+    """`:ids`, `:types` and `:people` of `IN_PEOPLE` for these keys."""
+    rows = list(keys)
+    return {
+        "ids": [k[0] for k in rows],
+        "types": [k[1] for k in rows],
+        "people": [k[2] for k in rows],
+    }
+
+
 def title_params(titles: Iterable[Title]) -> dict[str, list[Any]]:
     """`:ids` and `:types` of `IN_TITLES` for these titles."""
     pairs = list(titles)

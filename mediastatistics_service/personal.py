@@ -22,7 +22,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import BigInteger, Date, String
 
-from .bulk import IN_TITLES, TITLE_ARRAYS, Title, arrays, title_params
+from .bulk import IN_PEOPLE, PEOPLE_ARRAYS, PersonKey, Title, arrays, people_params
 from .models import STATUS_COLUMNS
 from .person_models import AUDIENCES, TOTAL_COLUMNS
 
@@ -40,12 +40,12 @@ RatingKey = tuple[int, str, str, str]  # media_id, media_type, person, audience
 
 _LOCK_STATUS = text(
     "SELECT media_id, media_type, person, audience, status, n FROM audience_status "
-    f"WHERE {IN_TITLES} ORDER BY media_id, media_type, person, audience, status FOR UPDATE"
-).bindparams(*TITLE_ARRAYS)
+    f"WHERE {IN_PEOPLE} ORDER BY media_id, media_type, person, audience, status FOR UPDATE"
+).bindparams(*PEOPLE_ARRAYS)
 _LOCK_RATING = text(
     "SELECT media_id, media_type, person, audience, rated, rating FROM audience_rating "
-    f"WHERE {IN_TITLES} ORDER BY media_id, media_type, person, audience FOR UPDATE"
-).bindparams(*TITLE_ARRAYS)
+    f"WHERE {IN_PEOPLE} ORDER BY media_id, media_type, person, audience FOR UPDATE"
+).bindparams(*PEOPLE_ARRAYS)
 # Each write below is one statement for all its rows: every column goes as one array
 # (`as_arrays`) and `unnest` turns them back into rows (row-by-row executemany was a
 # tenth of catch-up time).
@@ -112,10 +112,10 @@ def rate(totals: Counter[str], rating: int, sign: int) -> None:
 
 
 class People:
-    """The locked audience rows of a batch's titles, replayed change by change."""
+    """The locked audience rows of a batch's people on its titles, replayed change by change."""
 
-    def __init__(self, session: Session, titles: list[Title]):
-        ids = title_params(titles)
+    def __init__(self, session: Session, keys: list[PersonKey]):
+        ids = people_params(keys)
         self.counts: dict[StatusKey, int] = {
             tuple(r[:5]): r[5] for r in session.execute(_LOCK_STATUS, ids)
         }

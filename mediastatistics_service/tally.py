@@ -6,10 +6,10 @@ when some n goes 0 -> 1 or 1 -> 0. Per (person, media) `person_rating` keeps how
 of their entries carry a rating (`rated`) and the latest rating they set; the media's
 `rating_count`/`rating_sum` are over people with `rated` above zero.
 
-A batch locks its media rows and the person rows of those media, replays each media's
-events in order against the locked values (refusing an event that would take any count
-below zero: it contradicts what was applied before), and then writes the net change of
-the whole batch as SQL increments, one statement per table and kind.
+A batch locks its media rows and the rows of its events' people on those media, replays
+each media's events in order against the locked values (refusing an event that would
+take any count below zero: it contradicts what was applied before), and then writes the
+net change of the whole batch as SQL increments, one statement per table and kind.
 
 Every key names a title as (media_id, media_type). The media row also keeps the rating
 distribution (people per latest rating, `rating_1` to `rating_10`): a person's first
@@ -32,14 +32,18 @@ from sqlalchemy.types import BigInteger, DateTime, String
 from servicekit.messages import Event
 
 from .bulk import (
+    IN_PEOPLE,
     IN_TITLES,
+    PEOPLE_ARRAYS,
     PERSON_RATING,
     PERSON_STATUS,
     TITLE_ARRAYS,
     Columns,
+    PersonKey,
     Title,
     bulk_insert,
     bulk_update,
+    people_params,
     title_params,
 )
 from .models import COUNTER_COLUMNS, STATUS_COLUMNS
@@ -61,13 +65,13 @@ _LOCK_MEDIA = text(
     f"WHERE {IN_TITLES} ORDER BY media_id, media_type FOR UPDATE"
 ).bindparams(*TITLE_ARRAYS)
 _LOCK_STATUS = text(
-    f"SELECT person, media_id, media_type, status, n FROM person_status WHERE {IN_TITLES} "
+    f"SELECT person, media_id, media_type, status, n FROM person_status WHERE {IN_PEOPLE} "
     "ORDER BY media_id, media_type, person, status FOR UPDATE"
-).bindparams(*TITLE_ARRAYS)
+).bindparams(*PEOPLE_ARRAYS)
 _LOCK_RATING = text(
-    f"SELECT person, media_id, media_type, rated, rating FROM person_rating WHERE {IN_TITLES} "
+    f"SELECT person, media_id, media_type, rated, rating FROM person_rating WHERE {IN_PEOPLE} "
     "ORDER BY media_id, media_type, person FOR UPDATE"
-).bindparams(*TITLE_ARRAYS)
+).bindparams(*PEOPLE_ARRAYS)
 _MEDIA: Columns = {
     "media_id": BigInteger,
     "media_type": String,
@@ -98,8 +102,8 @@ _INCREMENT_RATING = bulk_update(
 _CREATE_RATING = bulk_insert("person_rating", PERSON_RATING)
 # Rows at zero are dropped, so a row always means "this person counts".
 _DROP_EMPTY = (
-    text(f"DELETE FROM person_status WHERE {IN_TITLES} AND n = 0").bindparams(*TITLE_ARRAYS),
-    text(f"DELETE FROM person_rating WHERE {IN_TITLES} AND rated = 0").bindparams(*TITLE_ARRAYS),
+    text(f"DELETE FROM person_status WHERE {IN_PEOPLE} AND n = 0").bindparams(*PEOPLE_ARRAYS),
+    text(f"DELETE FROM person_rating WHERE {IN_PEOPLE} AND rated = 0").bindparams(*PEOPLE_ARRAYS),
 )
 _PROGRESS = text(
     "INSERT INTO consumer_progress (topic, partition, last_event_at, updated_at) "
@@ -116,13 +120,15 @@ RatingKey = tuple[str, int, str]  # person, media_id, media_type
 
 
 class _State:
-    """The locked values of a batch's titles and people, replayed event by event."""
+    """The locked values of a batch's titles and of its people on them, replayed event by
+    event (the other people on those titles are neither read nor locked)."""
 
-    def __init__(self, session: Session, titles: list[Title]):
-        ids = title_params(titles)
+    def __init__(self, session: Session, titles: list[Title], keys: list[PersonKey]):
+        ids, people = title_params(titles), people_params(keys)
+        self.keys = keys
         self.media = {(r[0], r[1]): list(r[2:]) for r in session.execute(_LOCK_MEDIA, ids)}
-        self.counts = {tuple(r[:4]): r[4] for r in session.execute(_LOCK_STATUS, ids)}
-        self.ratings = {tuple(r[:3]): [r[3], r[4]] for r in session.execute(_LOCK_RATING, ids)}
+        self.counts = {tuple(r[:4]): r[4] for r in session.execute(_LOCK_STATUS, people)}
+        self.ratings = {tuple(r[:3]): [r[3], r[4]] for r in session.execute(_LOCK_RATING, people)}
         self.start = (
             {m: tuple(v) for m, v in self.media.items()},
             dict(self.counts),
@@ -271,9 +277,9 @@ def _write(session: Session, state: _State) -> None:
     _write_media(session, state)
     _write_people(session, state)
     state.trend.write(session)
-    titles = title_params(sorted(state.media))
+    people = people_params(state.keys)
     for statement in _DROP_EMPTY:
-        session.execute(statement, titles)
+        session.execute(statement, people)
 
 
 def apply(session: Session, changes: list[tuple[Event, Change]]) -> list[tuple[Event, str]]:
@@ -284,8 +290,16 @@ def apply(session: Session, changes: list[tuple[Event, Change]]) -> list[tuple[E
     by_title: dict[Title, list[tuple[Event, Change]]] = defaultdict(list)
     for event, change in changes:
         by_title[change.title].append((event, change))
-    state = _State(session, sorted(by_title))
-    people = People(session, sorted(by_title))
+    keys = sorted(
+        {
+            (*change.title, side.person)
+            for _, change in changes
+            for side in (change.before, change.after)
+            if side is not None
+        }
+    )
+    state = _State(session, sorted(by_title), keys)
+    people = People(session, keys)
     refused: list[tuple[Event, str]] = []
     last_seen: dict[int, datetime] = {}
     for title in sorted(by_title):
