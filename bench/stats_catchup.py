@@ -5,7 +5,8 @@ Run: `python -m bench.stats_catchup [--postgres postgresql://postgres@127.0.0.1:
 PostgreSQL and Kafka. It produces the events to a fresh topic, then times (a) a bare
 confluent-kafka consumer reading all of them and (b) the service's own consumer
 applying all of them to a fresh database, each in a new consumer group, one after the
-other in this process. Both times include joining the group. Goal: (b) >= 10,000/s.
+other in this process. Both times include joining the group. Goals at 1,000,000 events:
+(b) >= 50,000/s and >= 0.15 of (a).
 """
 
 from __future__ import annotations
@@ -118,7 +119,9 @@ def main() -> None:
     print(f"# backlog of {args.events} media-entry-changed events over {args.media} media")
     print(f"bare confluent-kafka read   {args.events / bare:>10.0f} events/s  ({bare:.2f} s)")
     print(f"statistics consumer applied {args.events / ours:>10.0f} events/s  ({ours:.2f} s)")
-    print(f"applied/bare ratio: {bare / ours:.2f} (goal: applied >= 10000 events/s)")
+    print(
+        f"applied/bare ratio: {bare / ours:.2f} (goals: applied >= 50000 events/s, ratio >= 0.15)"
+    )
 
 
 if __name__ == "__main__":

@@ -132,8 +132,8 @@ def main() -> None:
                 if delay > 0:
                     time.sleep(delay)
                 pool.submit(write, i)
+            asked = total / (time.perf_counter() - began)  # the schedule, all submitted
         pool_done = time.perf_counter()
-        asked = total / (pool_done - began)
         # the rate the stack served, not the rate the schedule asked for
         reached = len(answered) / (max(answered, default=pool_done) - began)
         deadline = time.perf_counter() + 15

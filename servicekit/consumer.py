@@ -53,7 +53,12 @@ def consumer_config(bootstrap: str, group_id: str, **overrides: Any) -> dict[str
         "auto.offset.reset": "earliest",
         "session.timeout.ms": 10000,
         "heartbeat.interval.ms": 1000,
-        "fetch.wait.max.ms": 50,
+        # A fetch is a long poll: the broker answers as soon as one byte is there
+        # (fetch.min.bytes), so waiting up to 500 ms costs no latency; at 50 ms the idle
+        # consumers of a stack kept the broker answering a few hundred empty fetches a
+        # second, which cost more CPU than the services' own idle loops.
+        "fetch.wait.max.ms": 500,
+        "fetch.min.bytes": 1,
         "max.partition.fetch.bytes": 4 * 1024 * 1024,
     }
     config.update(overrides)
