@@ -10,6 +10,7 @@ runs use the same client threads in the same process, one after the other.
 from __future__ import annotations
 
 import argparse
+import time
 
 from bench.common import (
     LoadResult,
@@ -24,6 +25,7 @@ from bench.common import (
 )
 
 ROUNDS = 5
+SETTLE_S = 20.0
 
 
 def cpu_seconds(stack) -> dict[str, float]:
@@ -92,6 +94,8 @@ def main() -> None:
             "gateway (forward auth)": lambda s: s.get(gateway + path, headers=bearer),
             "direct to user service": lambda s: s.get(direct + path, headers=stated()),
         }
+        if stack:  # a fresh stack's workers join their groups for a while: not the load's
+            time.sleep(SETTLE_S)
         for call in calls.values():
             closed_loop("warm-up", call, concurrency=args.concurrency, seconds=1)
         # Alternate short rounds so drift on a shared machine falls on both paths alike.
