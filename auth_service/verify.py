@@ -188,7 +188,7 @@ def identity_headers(
     ]
 
 
-def passed_caller(app: Flask, environ: dict) -> list[tuple[str, str]] | None:
+def passed_caller(app: Flask, wsgi_env: dict) -> list[tuple[str, str]] | None:
     """The common case without Flask: a routable request with a valid token (not on a
     rate-counted credential route) gets the identity headers. None for anything else,
     which `verify` itself must answer (a 401, a 404, a 429, a request without a
@@ -197,13 +197,13 @@ def passed_caller(app: Flask, environ: dict) -> list[tuple[str, str]] | None:
     `verify_wsgi` calls this first: Flask's request handling was two thirds of the CPU of
     a forward-auth call, and every gateway request makes one.
     """
-    forwarded_uri = environ.get("HTTP_X_FORWARDED_URI", "")
-    method = environ.get("HTTP_X_FORWARDED_METHOD", "").upper()
+    forwarded_uri = wsgi_env.get("HTTP_X_FORWARDED_URI", "")
+    method = wsgi_env.get("HTTP_X_FORWARDED_METHOD", "").upper()
     if access_rule(method, forwarded_uri) is Access.HIDDEN:
         return None
     if (method, forwarded_uri.partition("?")[0]) in gate.CREDENTIAL_ROUTES:
         return None
-    caller = caller_of(app, environ.get("HTTP_AUTHORIZATION", ""))
+    caller = caller_of(app, wsgi_env.get("HTTP_AUTHORIZATION", ""))
     return None if caller is None else identity_headers(app, caller, method, forwarded_uri)
 
 
