@@ -154,7 +154,8 @@ def verify() -> Response:
     if refused is not None:
         return refused
     authorization = headers.get("Authorization", "")
-    caller = caller_of(current_app._get_current_object(), authorization)  # type: ignore[attr-defined]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    caller = caller_of(app, authorization)
     if caller is None and access is Access.PROTECTED:
         challenge = 'Bearer realm="watchlist-tracker"'
         if authorization:
@@ -168,7 +169,6 @@ def verify() -> Response:
         )
     response = Response(status=200, mimetype="text/plain")
     if caller is not None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         response.headers.extend(identity_headers(app, caller, method, forwarded_uri))
     return response
 
